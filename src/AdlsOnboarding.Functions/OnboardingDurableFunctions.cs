@@ -1,0 +1,34 @@
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace AdlsOnboarding.Functions;
+
+/// <summary>
+/// The orchestrator and activity triggers, written by hand (the Durable Task source generator is not available):
+/// each adapts the trigger to the workflow library's class of the same name.
+/// </summary>
+public sealed class OnboardingDurableFunctions(
+    ResolveSecretVersionActivity resolveSecretVersion,
+    CreateConnectionActivity createConnection,
+    SaveAccountRecordActivity saveAccountRecord)
+{
+    [Function(nameof(OnboardingOrchestration))]
+    public static Task<OnboardingOutcome> RunOnboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new OnboardingOrchestration().RunAsync(context, context.GetInput<OnboardingInput>()
+            ?? throw new InvalidOperationException("The onboarding orchestration needs an input."));
+
+    [Function(nameof(ResolveSecretVersionActivity))]
+    public Task<SecretVersionInfo> ResolveSecretVersion([ActivityTrigger] ResolveSecretVersionInput input, CancellationToken cancellationToken) =>
+        resolveSecretVersion.RunAsync(input, cancellationToken);
+
+    [Function(nameof(CreateConnectionActivity))]
+    public Task<ConnectionResult> CreateConnection([ActivityTrigger] CreateConnectionInput input, CancellationToken cancellationToken) =>
+        createConnection.RunAsync(input, cancellationToken);
+
+    [Function(nameof(SaveAccountRecordActivity))]
+    public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordUpdate input, CancellationToken cancellationToken) =>
+        saveAccountRecord.RunAsync(input, cancellationToken);
+}

@@ -1,0 +1,437 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace AdlsOnboarding.Simulator.Adobe;
+
+/// <summary>
+/// The Flow Service (<c>/data/foundation/flowservice</c>) and IMS (<c>/ims/token/v3</c>) endpoints, checking what
+/// Adobe checks and answering as Adobe answers (bodies, codes, quoted etags). Like Adobe, it lets duplicate
+/// names through.
+/// </summary>
+public static partial class AdobeSimulatorEndpoints
+{
+    public const string FlowServicePath = "/data/foundation/flowservice";
+    public const string ImsTokenPath = "/ims/token/v3";
+    public const string AdlsGen2SpecId = "b3ba5556-48be-44b7-8b85-ff2b69b46dc4";
+    public const string AdlsGen2SpecName = "Basic Authentication for adls-gen2";
+
+    public static WebApplication MapAdobeSimulator(this WebApplication app, SimulatorState state)
+    {
+        app.MapPost(ImsTokenPath, http => Handle(http, state, SimulatedOperation.Token, TokenAsync));
+
+        RouteGroupBuilder flow = app.MapGroup(FlowServicePath);
+        flow.MapPost("/connections", http => Handle(http, state, SimulatedOperation.Create, CreateAsync, authorize: true));
+        flow.MapGet("/connections", http => Handle(http, state, SimulatedOperation.List, List, authorize: true));
+        flow.MapGet("/connections/{id}", http => Handle(http, state, SimulatedOperation.Read, Read, authorize: true));
+        flow.MapMethods("/connections/{id}", ["PATCH"], http => Handle(http, state, SimulatedOperation.Update, UpdateAsync, authorize: true));
+        flow.MapDelete("/connections/{id}", http => Handle(http, state, SimulatedOperation.Delete, Delete, authorize: true));
+        flow.MapGet("/connections/{id}/test", http => Handle(http, state, SimulatedOperation.Test, Test, authorize: true));
+        return app;
+    }
+
+    private static string Id(HttpContext http) => (string)http.GetRouteValue("id")!;
+
+    private static async Task Handle(HttpContext http, SimulatorState state, SimulatedOperation operation, Func<HttpContext, SimulatorState, Task<IResult>> carryOut, bool authorize = false)
+    {
+        DateTimeOffset received = DateTimeOffset.UtcNow;
+        string? sandbox = http.Request.Headers["x-sandbox-name"].FirstOrDefault();
+        string? authorization = http.Request.Headers.Authorization.FirstOrDefault();
+        int status = 0;
+        try
+        {
+            if (operation != SimulatedOperation.Token && state.Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(state.Latency, http.RequestAborted);
+            }
+
+            IResult? refusal = authorize ? CheckHeaders(http, state) : null;
+            if (refusal is not null)
+            {
+                status = await WriteAsync(http, refusal);
+                return;
+            }
+
+            SimulatedFault? fault = state.NextFault(operation);
+            switch (fault?.Kind)
+            {
+                case FaultKind.Status:
+                    status = await WriteAsync(http, FaultResult(fault, http));
+                    return;
+                case FaultKind.Reset:
+                    status = 0;
+                    http.Abort();
+                    return;
+                case FaultKind.Delay:
+                    await Task.Delay(fault.Delay ?? TimeSpan.FromSeconds(5), http.RequestAborted);
+                    break;
+            }
+
+            IResult result = await carryOut(http, state);
+            switch (fault?.Kind)
+            {
+                case FaultKind.CommitThenStatus:
+                    status = await WriteAsync(http, FaultResult(fault, http));
+                    return;
+                case FaultKind.CommitThenReset:
+                    status = 0;
+                    http.Abort();
+                    return;
+                case FaultKind.CommitThenHang:
+                    status = 0;
+                    await Task.Delay(fault.Delay ?? state.Settings.HangDuration, http.RequestAborted);
+                    http.Abort();
+                    return;
+            }
+
+            status = await WriteAsync(http, result);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            status = 0;
+        }
+        finally
+        {
+            // Recorded after the work, with the arrival time: tests measure gaps between arrivals.
+            state.Record(new RecordedCall(received, operation, http.Request.Method, http.Request.Path + http.Request.QueryString, sandbox, status, authorization));
+        }
+    }
+
+    private static async Task<int> WriteAsync(HttpContext http, IResult result)
+    {
+        await result.ExecuteAsync(http);
+        return http.Response.StatusCode;
+    }
+
+    private static IResult FaultResult(SimulatedFault fault, HttpContext http)
+    {
+        if (fault.RetryAfterSeconds is { } seconds)
+        {
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return fault.Status == 429
+            ? Results.Json(new { error_code = "429050", message = "Too many requests" }, statusCode: 429)
+            : FlowError(fault.Status, $"{1100 + fault.Status % 100:D4}-{fault.Status}", fault.Status >= 500 ? "Service unavailable, try again" : "Injected failure", "injected by the simulator");
+    }
+
+    /// <summary>The gateway's checks, with its error codes: token, API key, org, then the sandbox header.</summary>
+    private static IResult? CheckHeaders(HttpContext http, SimulatorState state)
+    {
+        string? authorization = http.Request.Headers.Authorization.FirstOrDefault();
+        if (string.IsNullOrEmpty(authorization) || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return Gateway(403, "403010", "Oauth token is missing.");
+        }
+
+        if (!state.IsTokenValid(authorization["Bearer ".Length..]))
+        {
+            return Gateway(401, "401013", "Oauth token is not valid");
+        }
+
+        if (http.Request.Headers["x-api-key"].FirstOrDefault() != state.Settings.ClientId)
+        {
+            return Gateway(403, "403000", "Api Key is invalid");
+        }
+
+        if (http.Request.Headers["x-gw-ims-org-id"].FirstOrDefault() != state.Settings.OrgId)
+        {
+            return Gateway(400, "400003", "Invalid or missing x-gw-ims-org-id header");
+        }
+
+        string? sandbox = http.Request.Headers["x-sandbox-name"].FirstOrDefault();
+        if (string.IsNullOrEmpty(sandbox) || !SandboxName().IsMatch(sandbox))
+        {
+            return FlowError(400, "1001-400", "Bad request", "Missing or invalid x-sandbox-name header.");
+        }
+
+        return null;
+    }
+
+    private static async Task<IResult> TokenAsync(HttpContext http, SimulatorState state)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return Results.Json(new { error = "invalid_request", error_description = "form body required" }, statusCode: 400);
+        }
+
+        IFormCollection form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (form["grant_type"] != "client_credentials")
+        {
+            return Results.Json(new { error = "unsupported_grant_type", error_description = "grant_type must be client_credentials" }, statusCode: 400);
+        }
+
+        if (form["client_id"] != state.Settings.ClientId || form["client_secret"] != state.Settings.ClientSecret)
+        {
+            return Results.Json(new { error = "invalid_client", error_description = "invalid client_id or client_secret" }, statusCode: 401);
+        }
+
+        if (string.IsNullOrEmpty(form["scope"]))
+        {
+            return Results.Json(new { error = "invalid_scope", error_description = "scope is required" }, statusCode: 400);
+        }
+
+        string token = state.IssueToken(state.Settings.TokenLifetime);
+        return Results.Json(new { access_token = token, token_type = "bearer", expires_in = (long)state.Settings.TokenLifetime.TotalSeconds });
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, SimulatorState state)
+    {
+        JsonNode? body = await ReadJsonAsync(http);
+        if (body is not JsonObject root)
+        {
+            return FlowError(400, "1001-400", "Bad request", "The body must be a JSON object.");
+        }
+
+        string? name = root["name"]?.GetValue<string>();
+        string? specId = root["connectionSpec"]?["id"]?.GetValue<string>();
+        string? specVersion = root["connectionSpec"]?["version"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name))
+        {
+            return FlowError(400, "1001-400", "Bad request", "name is required.");
+        }
+
+        if (specId != AdlsGen2SpecId || string.IsNullOrEmpty(specVersion))
+        {
+            return FlowError(400, "1007-400", "Invalid connection spec", $"Connection spec '{specId}' version '{specVersion}' not found.");
+        }
+
+        (SimulatedAuthParams? auth, IResult? error) = ReadAuth(root["auth"], requireSpecName: true);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        string sandbox = http.Request.Headers["x-sandbox-name"].First()!;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        SimulatedConnection connection = state.Add(new SimulatedConnection
+        {
+            Id = Guid.NewGuid().ToString("D"),
+            Sandbox = sandbox,
+            Name = name,
+            Description = root["description"]?.GetValue<string>(),
+            ConnectionSpecId = specId,
+            ConnectionSpecVersion = specVersion,
+            SpecName = AdlsGen2SpecName,
+            Auth = auth!,
+            Etag = SimulatorState.NewEtag(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
+        http.Response.Headers.Location = $"{FlowServicePath}/connections/{connection.Id}";
+        return Results.Json(new { id = connection.Id, etag = connection.Etag }, statusCode: 201);
+    }
+
+    private static Task<IResult> List(HttpContext http, SimulatorState state) => Task.FromResult(ListPage(http, state));
+
+    private static IResult ListPage(HttpContext http, SimulatorState state)
+    {
+        string sandbox = http.Request.Headers["x-sandbox-name"].First()!;
+        IEnumerable<SimulatedConnection> items = state.InSandbox(sandbox);
+        List<string> properties = http.Request.Query["property"].Where(p => p is not null).Select(p => p!).ToList();
+        foreach (string property in properties)
+        {
+            Match match = PropertyFilter().Match(property);
+            if (!match.Success)
+            {
+                return FlowError(400, "1001-400", "Bad request", $"Unsupported property filter '{property}'.");
+            }
+
+            string field = match.Groups["field"].Value;
+            string value = match.Groups["value"].Value;
+            items = field switch
+            {
+                "name" => items.Where(c => c.Name == value).ToList(),
+                "connectionSpec.id" => items.Where(c => c.ConnectionSpecId == value).ToList(),
+                "id" => items.Where(c => c.Id == value).ToList(),
+                _ => items,
+            };
+            if (field is not ("name" or "connectionSpec.id" or "id"))
+            {
+                return FlowError(400, "1001-400", "Bad request", $"Unsupported property '{field}'.");
+            }
+        }
+
+        if (http.Request.Query.ContainsKey("count") && http.Request.Query.ContainsKey("limit"))
+        {
+            return FlowError(400, "1401-400", "Bad request", "count cannot be combined with limit.");
+        }
+
+        int limit = int.TryParse(http.Request.Query["limit"], out int l) && l > 0 ? Math.Min(l, 100) : state.Settings.DefaultPageSize;
+        int offset = int.TryParse(http.Request.Query["continuationToken"], out int c) && c >= 0 ? c : 0;
+        List<SimulatedConnection> all = items.ToList();
+        List<SimulatedConnection> page = all.Skip(offset).Take(limit).ToList();
+        JsonObject response = new() { ["items"] = new JsonArray(page.Select(View).ToArray<JsonNode?>()) };
+        if (offset + limit < all.Count)
+        {
+            string query = string.Join("&", properties.Select(p => "property=" + Uri.EscapeDataString(p)))
+                + $"&limit={limit}&continuationToken={offset + limit}";
+            response["_links"] = new JsonObject { ["next"] = new JsonObject { ["href"] = $"/connections?{query}" } };
+        }
+
+        return Results.Json(response);
+    }
+
+    private static Task<IResult> Read(HttpContext http, SimulatorState state) => Task.FromResult(ReadConnection(http, state, Id(http)));
+
+    private static IResult ReadConnection(HttpContext http, SimulatorState state, string id)
+    {
+        SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
+        return connection is null
+            ? NotFound(id)
+            : Results.Json(new JsonObject { ["items"] = new JsonArray(View(connection)) });
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext http, SimulatorState state)
+    {
+        string id = Id(http);
+        SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
+        if (connection is null)
+        {
+            return NotFound(id);
+        }
+
+        string? ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return FlowError(400, "1403-400", "Missing If-Match header", "An If-Match header with the current etag is required.");
+        }
+
+        if (await ReadJsonAsync(http) is not JsonArray operations || operations.Count == 0)
+        {
+            return FlowError(400, "1001-400", "Bad request", "The body must be a JSON Patch array.");
+        }
+
+        SimulatedAuthParams? auth = null;
+        foreach (JsonNode? operation in operations)
+        {
+            string? op = operation?["op"]?.GetValue<string>();
+            string? path = operation?["path"]?.GetValue<string>();
+            if (op is not ("add" or "replace" or "remove") || path is null)
+            {
+                return FlowError(400, "1001-400", "Bad request", "Each operation needs op (add, replace, remove) and path.");
+            }
+
+            if (path != "/auth/params" || op != "replace")
+            {
+                return FlowError(400, "1001-400", "Bad request", $"The simulator supports only replace of /auth/params, not {op} {path}.");
+            }
+
+            (auth, IResult? error) = ReadAuth(new JsonObject { ["params"] = operation!["value"]?.DeepClone() }, requireSpecName: false);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        string? etag = state.TryUpdate(connection, ifMatch, auth!);
+        return etag is null
+            ? FlowError(412, "1404-412", "Precondition failed", "The etag does not match the current version of the connection.")
+            : Results.Json(new { id = connection.Id, etag });
+    }
+
+    private static Task<IResult> Delete(HttpContext http, SimulatorState state) => Task.FromResult(DeleteConnection(http, state, Id(http)));
+
+    private static IResult DeleteConnection(HttpContext http, SimulatorState state, string id)
+    {
+        SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
+        if (connection is null)
+        {
+            return NotFound(id);
+        }
+
+        connection.Deleted = true;
+        return Results.NoContent();
+    }
+
+    private static Task<IResult> Test(HttpContext http, SimulatorState state) => Task.FromResult(TestConnection(http, state, Id(http)));
+
+    private static IResult TestConnection(HttpContext http, SimulatorState state, string id)
+    {
+        SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
+        return connection is null ? NotFound(id) : Results.Json(new { result = state.TestResultFor(connection.Auth.Url) });
+    }
+
+    private static (SimulatedAuthParams? Auth, IResult? Error) ReadAuth(JsonNode? auth, bool requireSpecName)
+    {
+        if (requireSpecName && auth?["specName"]?.GetValue<string>() != AdlsGen2SpecName)
+        {
+            return (null, FlowError(400, "1415-400", "Invalid auth spec name", $"auth.specName must be '{AdlsGen2SpecName}'."));
+        }
+
+        JsonNode? parameters = auth?["params"];
+        string? url = parameters?["url"]?.GetValue<string>();
+        string? clientId = parameters?["servicePrincipalId"]?.GetValue<string>();
+        string? key = parameters?["servicePrincipalKey"]?.GetValue<string>();
+        string? tenant = parameters?["tenant"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(url) || string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(key) || string.IsNullOrEmpty(tenant))
+        {
+            return (null, FlowError(400, "1416-400", "Invalid auth params", "url, servicePrincipalId, servicePrincipalKey and tenant are all required."));
+        }
+
+        if (!AdlsUrl().IsMatch(url))
+        {
+            return (null, FlowError(400, "1417-400", "Invalid auth params", "url must be https://<account>.dfs.core.windows.net."));
+        }
+
+        return (new SimulatedAuthParams(url, clientId, key, tenant), null);
+    }
+
+    /// <summary>A connection as Adobe shows it: the key is never returned.</summary>
+    private static JsonObject View(SimulatedConnection c) => new()
+    {
+        ["id"] = c.Id,
+        ["createdAt"] = c.CreatedAt,
+        ["updatedAt"] = c.UpdatedAt,
+        ["sandboxName"] = c.Sandbox,
+        ["name"] = c.Name,
+        ["description"] = c.Description,
+        ["connectionSpec"] = new JsonObject { ["id"] = c.ConnectionSpecId, ["version"] = c.ConnectionSpecVersion },
+        ["state"] = "enabled",
+        ["auth"] = new JsonObject
+        {
+            ["specName"] = c.SpecName,
+            ["params"] = new JsonObject { ["url"] = c.Auth.Url, ["servicePrincipalId"] = c.Auth.ServicePrincipalId, ["tenant"] = c.Auth.Tenant },
+        },
+        ["version"] = c.Etag,
+        ["etag"] = c.Etag,
+    };
+
+    private static async Task<JsonNode?> ReadJsonAsync(HttpContext http)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult NotFound(string id) => FlowError(404, "1439-404", "Resource not found", $"Connection {id} not found.");
+
+    private static IResult Gateway(int status, string code, string message) =>
+        Results.Json(new { error_code = code, message }, statusCode: status);
+
+    private static IResult FlowError(int status, string code, string title, string detail) => Results.Json(
+        new JsonObject
+        {
+            ["type"] = $"https://ns.adobe.com/aep/errors/FLOW-{code}",
+            ["title"] = title,
+            ["status"] = status,
+            ["report"] = new JsonObject { ["detailed-message"] = detail, ["request-id"] = Guid.NewGuid().ToString("N") },
+            ["errorMessage"] = title,
+            ["errorDetails"] = detail,
+        },
+        statusCode: status);
+
+    [GeneratedRegex("^(?<field>[A-Za-z.]+)==(?<value>.+)$")]
+    private static partial Regex PropertyFilter();
+
+    [GeneratedRegex(@"^https://[a-z0-9]{3,24}\.dfs\.core\.windows\.net/?$")]
+    private static partial Regex AdlsUrl();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,255}$")]
+    private static partial Regex SandboxName();
+}

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+
+namespace AdlsOnboarding.Simulator.Adobe;
+
+/// <summary>
+/// Adobe's side of the world: the connections that exist, the tokens issued, the calls received and the faults
+/// to inject next. Thread-safe; inspected by tests and by the simulator's control API.
+/// </summary>
+public sealed class SimulatorState
+{
+    private readonly Lock _gate = new();
+    private readonly List<SimulatedConnection> _connections = [];
+    private readonly List<RecordedCall> _calls = [];
+    private readonly Dictionary<SimulatedOperation, Queue<SimulatedFault>> _faults = [];
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _testResults = new(StringComparer.OrdinalIgnoreCase);
+
+    public SimulatorState(SimulatorSettings settings) => Settings = settings;
+
+    public SimulatorSettings Settings { get; }
+
+    /// <summary>Probability (0-1) that a create is answered by a random ambiguous fault after it committed.</summary>
+    public double CreateFaultRate { get; set; }
+
+    /// <summary>Latency added to every Flow Service call.</summary>
+    public TimeSpan Latency { get; set; }
+
+    public Random Random { get; set; } = new(12345);
+
+    public IReadOnlyList<SimulatedConnection> Connections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.ToList();
+            }
+        }
+    }
+
+    public IReadOnlyList<RecordedCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _calls.ToList();
+            }
+        }
+    }
+
+    public void EnqueueFault(SimulatedOperation operation, SimulatedFault fault)
+    {
+        lock (_gate)
+        {
+            if (!_faults.TryGetValue(operation, out Queue<SimulatedFault>? queue))
+            {
+                _faults[operation] = queue = new Queue<SimulatedFault>();
+            }
+
+            queue.Enqueue(fault);
+        }
+    }
+
+    public SimulatedFault? NextFault(SimulatedOperation operation)
+    {
+        lock (_gate)
+        {
+            if (_faults.TryGetValue(operation, out Queue<SimulatedFault>? queue) && queue.TryDequeue(out SimulatedFault? fault))
+            {
+                return fault;
+            }
+
+            if (operation == SimulatedOperation.Create && CreateFaultRate > 0 && Random.NextDouble() < CreateFaultRate)
+            {
+                return Random.Next(3) switch
+                {
+                    0 => new SimulatedFault(FaultKind.CommitThenStatus, 500),
+                    1 => new SimulatedFault(FaultKind.CommitThenReset),
+                    _ => new SimulatedFault(FaultKind.CommitThenHang, Delay: Settings.HangDuration),
+                };
+            }
+
+            return null;
+        }
+    }
+
+    public void Record(RecordedCall call)
+    {
+        lock (_gate)
+        {
+            _calls.Add(call);
+        }
+    }
+
+    public string IssueToken(TimeSpan lifetime)
+    {
+        string token = "sim-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        _tokens[token] = DateTimeOffset.UtcNow + lifetime;
+        return token;
+    }
+
+    public bool IsTokenValid(string token) => _tokens.TryGetValue(token, out DateTimeOffset expires) && expires > DateTimeOffset.UtcNow;
+
+    /// <summary>Makes every issued token invalid, as an expiry or a revocation would.</summary>
+    public void ExpireAllTokens()
+    {
+        foreach (string token in _tokens.Keys)
+        {
+            _tokens[token] = DateTimeOffset.MinValue;
+        }
+    }
+
+    /// <summary>Sets what <c>/test</c> answers for an account URL (default: true).</summary>
+    public void SetTestResult(string accountUrl, bool result) => _testResults[accountUrl.TrimEnd('/')] = result;
+
+    public bool TestResultFor(string accountUrl) => _testResults.GetValueOrDefault(accountUrl.TrimEnd('/'), true);
+
+    public SimulatedConnection Add(SimulatedConnection connection)
+    {
+        lock (_gate)
+        {
+            _connections.Add(connection);
+            return connection;
+        }
+    }
+
+    public SimulatedConnection? Find(string sandbox, string id)
+    {
+        lock (_gate)
+        {
+            return _connections.FirstOrDefault(c => c.Sandbox == sandbox && c.Id == id && !c.Deleted);
+        }
+    }
+
+    public List<SimulatedConnection> InSandbox(string sandbox)
+    {
+        lock (_gate)
+        {
+            return _connections.Where(c => c.Sandbox == sandbox && !c.Deleted).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Replaces the auth params if <paramref name="ifMatch"/> is the current etag; null when it is stale.</summary>
+    public string? TryUpdate(SimulatedConnection connection, string ifMatch, SimulatedAuthParams auth)
+    {
+        lock (_gate)
+        {
+            if (connection.Etag != ifMatch)
+            {
+                return null;
+            }
+
+            connection.Auth = auth;
+            connection.Etag = NewEtag();
+            connection.UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            connection.UpdateCount++;
+            return connection.Etag;
+        }
+    }
+
+    /// <summary>Changes the etag as another client's update would (for stale-etag tests).</summary>
+    public void Touch(SimulatedConnection connection)
+    {
+        lock (_gate)
+        {
+            connection.Etag = NewEtag();
+        }
+    }
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _connections.Clear();
+            _calls.Clear();
+            _faults.Clear();
+            _testResults.Clear();
+            CreateFaultRate = 0;
+            Latency = TimeSpan.Zero;
+        }
+    }
+
+    public static string NewEtag() => $"\"{Guid.NewGuid():D}\"";
+}
+
+/// <summary>A base connection as the simulator stores it, key included (tests check what Adobe received).</summary>
+public sealed class SimulatedConnection
+{
+    public required string Id { get; init; }
+
+    public required string Sandbox { get; init; }
+
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public required string ConnectionSpecId { get; init; }
+
+    public required string ConnectionSpecVersion { get; init; }
+
+    public required string SpecName { get; init; }
+
+    public required SimulatedAuthParams Auth { get; set; }
+
+    public required string Etag { get; set; }
+
+    public long CreatedAt { get; init; }
+
+    public long UpdatedAt { get; set; }
+
+    public int UpdateCount { get; set; }
+
+    public bool Deleted { get; set; }
+}
+
+public sealed record SimulatedAuthParams(string Url, string ServicePrincipalId, string ServicePrincipalKey, string Tenant);
+
+/// <summary>One request the simulator received, with the time it arrived and the status it answered.</summary>
+public sealed record RecordedCall(DateTimeOffset ReceivedAt, SimulatedOperation Operation, string Method, string Path, string? Sandbox, int Status, string? Authorization);

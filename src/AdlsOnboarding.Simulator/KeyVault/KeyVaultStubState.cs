@@ -1,0 +1,84 @@
+namespace AdlsOnboarding.Simulator.KeyVault;
+
+/// <summary>The secrets of a stand-in Key Vault, with their attributes, the calls received and faults to inject.</summary>
+public sealed class KeyVaultStubState
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<StubSecretVersion>> _secrets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<(int Status, int? RetryAfterSeconds)> _faults = new();
+    private readonly List<(DateTimeOffset At, string Path, int Status, bool HadToken)> _calls = [];
+
+    /// <summary>The bearer token the vault accepts (what the test's static credential hands out).</summary>
+    public string AcceptedToken { get; set; } = "kv-test-token";
+
+    public string TenantId { get; set; } = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    public IReadOnlyList<(DateTimeOffset At, string Path, int Status, bool HadToken)> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _calls.ToList();
+            }
+        }
+    }
+
+    /// <summary>Adds a new version of a secret and returns its version id (32 hex characters, as Key Vault's).</summary>
+    public string SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null)
+    {
+        string version = Guid.NewGuid().ToString("N");
+        lock (_gate)
+        {
+            if (!_secrets.TryGetValue(name, out List<StubSecretVersion>? versions))
+            {
+                _secrets[name] = versions = [];
+            }
+
+            versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, DateTimeOffset.UtcNow));
+        }
+
+        return version;
+    }
+
+    public StubSecretVersion? Get(string name, string? version)
+    {
+        lock (_gate)
+        {
+            if (!_secrets.TryGetValue(name, out List<StubSecretVersion>? versions) || versions.Count == 0)
+            {
+                return null;
+            }
+
+            return string.IsNullOrEmpty(version)
+                ? versions[^1]
+                : versions.FirstOrDefault(v => string.Equals(v.Version, version, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    public void EnqueueFault(int status, int? retryAfterSeconds = null)
+    {
+        lock (_gate)
+        {
+            _faults.Enqueue((status, retryAfterSeconds));
+        }
+    }
+
+    public (int Status, int? RetryAfterSeconds)? NextFault()
+    {
+        lock (_gate)
+        {
+            return _faults.TryDequeue(out (int, int?) fault) ? fault : null;
+        }
+    }
+
+    public void Record(string path, int status, bool hadToken)
+    {
+        lock (_gate)
+        {
+            _calls.Add((DateTimeOffset.UtcNow, path, status, hadToken));
+        }
+    }
+}
+
+public sealed record StubSecretVersion(string Version, string Value, bool Enabled, DateTimeOffset? ExpiresOn, DateTimeOffset? NotBefore, DateTimeOffset Created);

@@ -1,0 +1,294 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using AdlsOnboarding.Workflow.Secrets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Workflow.Adobe;
+
+/// <summary>
+/// The Adobe Experience Platform Flow Service calls the product makes on base connections. Every call carries the
+/// five headers Adobe requires; a gateway 401 renews the IMS token and repeats the call once. Failures are
+/// <see cref="AdobeServiceException"/>s. This client never retries by itself: retries are durable, in the
+/// orchestration, where a <c>Retry-After</c> can be honoured without holding a worker. Thread-safe; registered once.
+/// </summary>
+public sealed class FlowServiceClient(
+    IHttpClientFactory httpClientFactory,
+    ImsTokenProvider tokens,
+    IOptions<AdobeOptions> options,
+    TimeProvider time,
+    ILogger<FlowServiceClient> logger)
+{
+    public const string HttpClientName = "Adobe.FlowService";
+
+    private AdobeOptions Settings => options.Value;
+
+    /// <summary><c>POST /connections</c>: creates an ADLS Gen2 base connection. Not idempotent on Adobe's side.</summary>
+    public async Task<ConnectionIds> CreateConnectionAsync(string sandbox, AdlsGen2ConnectionSpec connection, CancellationToken cancellationToken = default)
+    {
+        byte[] body = WriteJson(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", connection.Name);
+            writer.WriteString("description", connection.Description);
+            writer.WritePropertyName("auth");
+            WriteAuth(writer, connection.Auth);
+            writer.WriteStartObject("connectionSpec");
+            writer.WriteString("id", Settings.ConnectionSpecId);
+            writer.WriteString("version", Settings.ConnectionSpecVersion);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+
+        using HttpResponseMessage response = await SendAsync("Create connection", sandbox, HttpMethod.Post, "connections", body, etag: null, cancellationToken).ConfigureAwait(false);
+        return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>GET /connections?property=name==N&amp;property=connectionSpec.id==S</c>, following <c>_links.next</c> to the end.
+    /// </summary>
+    public async Task<IReadOnlyList<FlowConnection>> FindConnectionsByNameAsync(string sandbox, string name, CancellationToken cancellationToken = default)
+    {
+        List<FlowConnection> found = [];
+        string? next = "connections"
+            + "?property=" + Uri.EscapeDataString($"name=={name}")
+            + "&property=" + Uri.EscapeDataString($"connectionSpec.id=={Settings.ConnectionSpecId}")
+            + "&limit=" + Settings.LookupPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        for (int page = 0; next is not null; page++)
+        {
+            if (page == 1000)
+            {
+                throw new AdobeServiceException("List connections", 200, "PagingLoop", "more than 1000 pages; stopping", isTransient: false, retryAfter: null, requestMayHaveSucceeded: false);
+            }
+
+            using HttpResponseMessage response = await SendAsync("List connections", sandbox, HttpMethod.Get, next, body: null, etag: null, cancellationToken).ConfigureAwait(false);
+            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
+            JsonElement root = document.RootElement;
+            if (root.TryGetProperty("items", out JsonElement items) && items.ValueKind == JsonValueKind.Array)
+            {
+                found.AddRange(items.EnumerateArray().Select(ParseConnection));
+            }
+
+            next = root.TryGetProperty("_links", out JsonElement links) && links.ValueKind == JsonValueKind.Object
+                && links.TryGetProperty("next", out JsonElement nextLink) && nextLink.ValueKind == JsonValueKind.Object
+                && nextLink.TryGetProperty("href", out JsonElement href) && href.ValueKind == JsonValueKind.String
+                && !string.IsNullOrEmpty(href.GetString())
+                ? RelativeToBase(href.GetString()!)
+                : null;
+        }
+
+        // Adobe filters server-side; the exact comparison is repeated here so a looser filter can never widen the match.
+        return found.Where(c => string.Equals(c.Name, name, StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary><c>GET /connections/{id}</c>; null when Adobe answers 404.</summary>
+    public async Task<FlowConnection?> GetConnectionAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using HttpResponseMessage response = await SendAsync("Read connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}", body: null, etag: null, cancellationToken).ConfigureAwait(false);
+            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
+            return document.RootElement.TryGetProperty("items", out JsonElement items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0
+                ? ParseConnection(items[0])
+                : null;
+        }
+        catch (AdobeServiceException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>PATCH /connections/{id}</c> replacing <c>/auth/params</c> (all four params) with <c>If-Match</c>.
+    /// A stale etag fails with code <c>1404-412</c>.
+    /// </summary>
+    public async Task<ConnectionIds> UpdateAuthParamsAsync(string sandbox, string connectionId, string etag, AdlsGen2AuthParams auth, CancellationToken cancellationToken = default)
+    {
+        byte[] body = WriteJson(writer =>
+        {
+            writer.WriteStartArray();
+            writer.WriteStartObject();
+            writer.WriteString("op", "replace");
+            writer.WriteString("path", "/auth/params");
+            writer.WritePropertyName("value");
+            WriteParams(writer, auth);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+        });
+
+        using HttpResponseMessage response = await SendAsync("Update connection", sandbox, HttpMethod.Patch, $"connections/{Uri.EscapeDataString(connectionId)}", body, etag, cancellationToken).ConfigureAwait(false);
+        return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>GET /connections/{id}/test</c>: whether Adobe can reach the account with the stored credentials.</summary>
+    public async Task<bool> TestConnectionAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
+    {
+        using HttpResponseMessage response = await SendAsync("Test connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}/test", body: null, etag: null, cancellationToken).ConfigureAwait(false);
+        using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
+        return document.RootElement.TryGetProperty("result", out JsonElement result) && result.ValueKind == JsonValueKind.True;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            SensitiveString token = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+            using HttpRequestMessage request = new(method, new Uri(BaseUrl(), relativeUrl));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Reveal());
+            request.Headers.Add("x-api-key", Settings.ClientId);
+            request.Headers.Add("x-gw-ims-org-id", Settings.OrgId);
+            request.Headers.Add("x-sandbox-name", sandbox);
+            if (etag is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", etag);
+            }
+
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            }
+
+            HttpClient http = httpClientFactory.CreateClient(HttpClientName);
+            using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Settings.RequestTimeout);
+            long started = time.GetTimestamp();
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                Logs.FlowServiceNoResponse(logger, operation, sandbox, ex.GetType().Name);
+                throw AdobeServiceException.FromTransportFailure(operation, ex, timedOut: ex is OperationCanceledException);
+            }
+
+            Logs.FlowServiceCalled(logger, operation, sandbox, (int)response.StatusCode, time.GetElapsedTime(started).TotalMilliseconds);
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                string errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                AdobeServiceException failure = AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
+                if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)
+                {
+                    // An expired or revoked token: renew it once, then give up (a second 401 is permanent).
+                    tokens.Invalidate(token);
+                    continue;
+                }
+
+                throw failure;
+            }
+        }
+    }
+
+    private Uri BaseUrl()
+    {
+        // A base address without a trailing slash would lose its last segment when combined.
+        string value = Settings.FlowServiceUrl.AbsoluteUri;
+        return new Uri(value.EndsWith('/') ? value : value + "/");
+    }
+
+    /// <summary><c>_links.next.href</c> may be absolute, or relative to the service (<c>/connections?…</c>).</summary>
+    private string RelativeToBase(string href)
+    {
+        if (Uri.TryCreate(href, UriKind.Absolute, out Uri? absolute) && absolute.Scheme is "http" or "https")
+        {
+            string basePath = BaseUrl().AbsoluteUri;
+            return absolute.AbsoluteUri.StartsWith(basePath, StringComparison.Ordinal)
+                ? absolute.AbsoluteUri[basePath.Length..]
+                : throw new AdobeServiceException("List connections", 200, "ForeignNextLink", "the next-page link points outside the Flow Service", isTransient: false, retryAfter: null, requestMayHaveSucceeded: false);
+        }
+
+        string trimmed = href.TrimStart('/');
+        string servicePath = BaseUrl().AbsolutePath.Trim('/');
+        return trimmed.StartsWith(servicePath + "/", StringComparison.Ordinal) && servicePath.Length > 0
+            ? trimmed[(servicePath.Length + 1)..]
+            : trimmed;
+    }
+
+    private static async Task<ConnectionIds> ReadIdsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
+        JsonElement root = document.RootElement;
+        string? id = root.TryGetProperty("id", out JsonElement idValue) ? idValue.GetString() : null;
+        string? etag = root.TryGetProperty("etag", out JsonElement etagValue) ? etagValue.GetString() : null;
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(etag))
+        {
+            throw new AdobeServiceException("Flow Service", (int)response.StatusCode, "InvalidResponse", "the response has no id or etag", isTransient: false, retryAfter: null, requestMayHaveSucceeded: true);
+        }
+
+        return new ConnectionIds(id, etag);
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            throw new AdobeServiceException("Flow Service", (int)response.StatusCode, "InvalidResponse", "the response is not JSON", isTransient: true, retryAfter: null, requestMayHaveSucceeded: true);
+        }
+    }
+
+    private static FlowConnection ParseConnection(JsonElement item)
+    {
+        static string? Text(JsonElement parent, string name) =>
+            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        JsonElement spec = item.TryGetProperty("connectionSpec", out JsonElement s) ? s : default;
+        JsonElement auth = item.TryGetProperty("auth", out JsonElement a) ? a : default;
+        JsonElement authParams = auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("params", out JsonElement p) ? p : default;
+        long? createdAt = item.TryGetProperty("createdAt", out JsonElement c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null;
+        return new FlowConnection(
+            Text(item, "id") ?? "",
+            Text(item, "name"),
+            Text(item, "etag") ?? Text(item, "version"),
+            Text(spec, "id"),
+            Text(authParams, "url"),
+            Text(authParams, "servicePrincipalId"),
+            Text(authParams, "tenant"),
+            createdAt,
+            Text(item, "state"));
+    }
+
+    private static void WriteAuth(Utf8JsonWriter writer, AdlsGen2AuthParams auth)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("specName", AdobeOptions.AdlsGen2AuthSpecName);
+        writer.WritePropertyName("params");
+        WriteParams(writer, auth);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteParams(Utf8JsonWriter writer, AdlsGen2AuthParams auth)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("url", auth.Url);
+        writer.WriteString("servicePrincipalId", auth.ServicePrincipalId);
+        writer.WriteString("servicePrincipalKey", auth.ServicePrincipalKey.Reveal());
+        writer.WriteString("tenant", auth.Tenant);
+        writer.WriteEndObject();
+    }
+
+    private static byte[] WriteJson(Action<Utf8JsonWriter> write)
+    {
+        using MemoryStream buffer = new();
+        using (Utf8JsonWriter writer = new(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.ToArray();
+    }
+}

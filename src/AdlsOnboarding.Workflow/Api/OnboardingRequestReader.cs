@@ -1,0 +1,103 @@
+using System.Text.Json;
+using AdlsOnboarding.Workflow.Onboarding;
+using Microsoft.AspNetCore.Http;
+
+namespace AdlsOnboarding.Workflow.Api;
+
+/// <summary>
+/// Reads the JSON body of an onboarding request strictly: a bounded size, an object of known string fields, no
+/// duplicates. Each problem is reported against the field it concerns.
+/// </summary>
+public static class OnboardingRequestReader
+{
+    private static readonly string[] KnownFields =
+        ["storageAccountUrl", "clientId", "tenant", "secretName", "secretVersion", "sandbox", "connectionName", "description"];
+
+    public static async Task<(OnboardingRequest? Request, Dictionary<string, string[]> Errors)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        Dictionary<string, string[]> errors = [];
+        if (request.ContentLength > maxBytes)
+        {
+            errors["body"] = [$"The body is larger than {maxBytes} bytes."];
+            return (null, errors);
+        }
+
+        byte[] body;
+        using (MemoryStream buffer = new())
+        {
+            byte[] chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    errors["body"] = [$"The body is larger than {maxBytes} bytes."];
+                    return (null, errors);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            body = buffer.ToArray();
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4, AllowDuplicateProperties = false });
+        }
+        catch (JsonException ex)
+        {
+            errors["body"] = [$"The body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1})."];
+            return (null, errors);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                errors["body"] = ["The body must be a JSON object."];
+                return (null, errors);
+            }
+
+            Dictionary<string, string?> values = [];
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                if (!KnownFields.Contains(property.Name, StringComparer.Ordinal))
+                {
+                    errors[Printable(property.Name)] = ["Unknown field."];
+                }
+                else if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                {
+                    errors[property.Name] = ["Must be a string."];
+                }
+                else
+                {
+                    values[property.Name] = property.Value.GetString();
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                return (null, errors);
+            }
+
+            return (new OnboardingRequest(
+                values.GetValueOrDefault("storageAccountUrl"),
+                values.GetValueOrDefault("clientId"),
+                values.GetValueOrDefault("tenant"),
+                values.GetValueOrDefault("secretName"),
+                values.GetValueOrDefault("secretVersion"),
+                values.GetValueOrDefault("sandbox"),
+                values.GetValueOrDefault("connectionName"),
+                values.GetValueOrDefault("description")), errors);
+        }
+    }
+
+    // Unknown field names are echoed back; keep them short and printable.
+    private static string Printable(string name)
+    {
+        string cleaned = new(name.Where(c => !char.IsControl(c)).Take(64).ToArray());
+        return cleaned.Length == 0 ? "(unnamed)" : cleaned;
+    }
+}

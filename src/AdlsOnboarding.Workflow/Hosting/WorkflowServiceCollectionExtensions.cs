@@ -1,0 +1,91 @@
+using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Workflow.Hosting;
+
+/// <summary>Wires the workflow into a host: the Azure Functions app, the local host and the tests call this.</summary>
+public static class WorkflowServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the workflow's options (validated at start-up), clients and activities. An Azure
+    /// <see cref="TokenCredential"/> registered before this call wins over the configured one (tests use a static one).
+    /// </summary>
+    public static IServiceCollection AddAdlsOnboardingWorkflow(this IServiceCollection services)
+    {
+        services.AddOptions<AdobeOptions>().BindConfiguration(AdobeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdobeOptions>, AdobeOptionsValidator>();
+        services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccountStoreOptions>().BindConfiguration(AccountStoreOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.TableServiceUri is not null || !string.IsNullOrEmpty(o.ConnectionString), "Storage:TableServiceUri (or, locally, Storage:ConnectionString) is required.")
+            .ValidateOnStart();
+        services.AddOptions<OnboardingOptions>().BindConfiguration(OnboardingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());
+
+        // Secrets: Key Vault when a vault is configured, local configuration otherwise.
+        services.TryAddSingleton(sp =>
+        {
+            SecretStoreOptions options = sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value;
+            SecretClientOptions clientOptions = new() { Retry = { MaxRetries = options.KeyVaultMaxRetries, Delay = TimeSpan.FromMilliseconds(500) } };
+            sp.GetService<Action<SecretClientOptions>>()?.Invoke(clientOptions);
+            return new SecretClient(options.KeyVaultUri!, sp.GetRequiredService<TokenCredential>(), clientOptions);
+        });
+        services.TryAddSingleton<ISecretStore>(sp =>
+            sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is null
+                ? ActivatorUtilities.CreateInstance<LocalSecretStore>(sp)
+                : ActivatorUtilities.CreateInstance<KeyVaultSecretStore>(sp));
+
+        // Account records: identity-based in Azure, a connection string for Azurite.
+        services.TryAddSingleton(sp =>
+        {
+            AccountStoreOptions options = sp.GetRequiredService<IOptions<AccountStoreOptions>>().Value;
+            TableClientOptions clientOptions = new() { Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(200) } };
+            return string.IsNullOrEmpty(options.ConnectionString)
+                ? new TableClient(options.TableServiceUri!, options.TableName, sp.GetRequiredService<TokenCredential>(), clientOptions)
+                : new TableClient(options.ConnectionString, options.TableName, clientOptions);
+        });
+        services.TryAddSingleton<AccountRecordStore>();
+
+        // Adobe: the clients are singletons over named HttpClients; they carry no retry handler of their own,
+        // since retries are durable (see DurableRetry).
+        services.AddHttpClient(ImsTokenProvider.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(FlowServiceClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ImsTokenProvider>();
+        services.TryAddSingleton<FlowServiceClient>();
+        services.TryAddSingleton<ConnectionReconciler>();
+
+        services.TryAddTransient<ResolveSecretVersionActivity>();
+        services.TryAddTransient<CreateConnectionActivity>();
+        services.TryAddTransient<SaveAccountRecordActivity>();
+
+        services.TryAddSingleton<StatusTokenService>();
+        services.TryAddSingleton<PublicUrlBuilder>();
+        services.TryAddSingleton<OnboardingApi>();
+        return services;
+    }
+
+    /// <summary>Registers the orchestrator and activities with a Durable Task worker (local host, tests).</summary>
+    public static DurableTaskRegistry AddOnboardingTasks(this DurableTaskRegistry registry)
+    {
+        registry.AddOrchestrator<OnboardingOrchestration>();
+        registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
+        registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
+        registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordUpdate, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
+        return registry;
+    }
+}

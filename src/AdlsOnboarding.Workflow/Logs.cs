@@ -1,0 +1,52 @@
+using AdlsOnboarding.Workflow.Onboarding;
+using Microsoft.Extensions.Logging;
+
+namespace AdlsOnboarding.Workflow;
+
+/// <summary>
+/// Every log line of the workflow, with stable event ids. None of them takes a secret, a token or a request body.
+/// </summary>
+internal static partial class Logs
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Onboarding {InstanceId} started for account {Account} in sandbox {Sandbox}")]
+    public static partial void OnboardingStarted(ILogger logger, string instanceId, string sandbox, string account);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Onboarding {InstanceId} connected account {Account} in sandbox {Sandbox}: connection {ConnectionId} ({Action})")]
+    public static partial void OnboardingConnected(ILogger logger, string instanceId, string sandbox, string account, string connectionId, ConnectionAction action);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Onboarding {InstanceId} failed for account {Account} in sandbox {Sandbox}: {ErrorCode} (transient: {Transient})")]
+    public static partial void OnboardingFailed(ILogger logger, string instanceId, string sandbox, string account, string errorCode, bool transient);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Onboarding {InstanceId} accepted for account {Account} in sandbox {Sandbox}")]
+    public static partial void OnboardingAccepted(ILogger logger, string instanceId, string sandbox, string account);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Request joined running onboarding {InstanceId}")]
+    public static partial void OnboardingJoined(ILogger logger, string instanceId);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Request for {InstanceId} refused: a different onboarding of the account is running")]
+    public static partial void OnboardingConflict(ILogger logger, string instanceId);
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Connection {ConnectionId} ensured for account {Account} in sandbox {Sandbox} ({Action}), onboarding {InstanceId}")]
+    public static partial void ConnectionEnsured(ILogger logger, string instanceId, string sandbox, string account, string connectionId, ConnectionAction action);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "{Count} connections point at account {Account} in sandbox {Sandbox}; using {ConnectionId}")]
+    public static partial void DuplicateConnectionsFound(ILogger logger, string sandbox, string account, int count, string connectionId);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Credential test unavailable for account {Account} in sandbox {Sandbox}: {ErrorCode}")]
+    public static partial void CredentialTestUnavailable(ILogger logger, string sandbox, string account, string errorCode);
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Flow Service {Operation} in sandbox {Sandbox} answered {Status} in {ElapsedMs} ms")]
+    public static partial void FlowServiceCalled(ILogger logger, string operation, string sandbox, int status, double elapsedMs);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Flow Service {Operation} in sandbox {Sandbox} got no response ({ErrorType})")]
+    public static partial void FlowServiceNoResponse(ILogger logger, string operation, string sandbox, string errorType);
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "IMS access token issued, valid for {ExpiresInSeconds} s")]
+    public static partial void ImsTokenIssued(ILogger logger, long expiresInSeconds);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "IMS access token rejected by the gateway; renewing it")]
+    public static partial void ImsTokenInvalidated(ILogger logger);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "IMS token request failed: {Status} {ErrorCode}")]
+    public static partial void ImsTokenFailed(ILogger logger, int status, string errorCode);
+}

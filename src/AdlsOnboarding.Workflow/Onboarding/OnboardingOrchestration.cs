@@ -1,0 +1,117 @@
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace AdlsOnboarding.Workflow.Onboarding;
+
+/// <summary>
+/// Onboards one ADLS Gen2 account: resolve the key's version in Key Vault → create (or reuse, or update) the Adobe
+/// base connection → record the result. One instance per (sandbox, account). Deterministic: no I/O here, durable
+/// time only, replay-safe logging; secrets never enter inputs, outputs or failures.
+/// </summary>
+public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, OnboardingOutcome>
+{
+    public override async Task<OnboardingOutcome> RunAsync(TaskOrchestrationContext context, OnboardingInput input)
+    {
+        ILogger logger = context.CreateReplaySafeLogger(nameof(OnboardingOrchestration));
+        TaskOptions retry = DurableRetry.Options(input.Retry);
+        AttemptCounter createAttempts = new();
+        Logs.OnboardingStarted(logger, context.InstanceId, input.Sandbox, input.AccountName);
+
+        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), Record(input, context.InstanceId, OnboardingStatus.Onboarding, "OnboardingStarted"), retry);
+
+        try
+        {
+            SecretVersionInfo secret = await context.CallActivityAsync<SecretVersionInfo>(
+                nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion), retry);
+
+            ConnectionResult connection = await context.CallActivityAsync<ConnectionResult>(
+                nameof(CreateConnectionActivity),
+                new CreateConnectionInput(input, secret.Version, context.InstanceId),
+                DurableRetry.Options(input.Retry, createAttempts));
+
+            await context.CallActivityAsync(
+                nameof(SaveAccountRecordActivity),
+                Record(input, context.InstanceId, OnboardingStatus.Connected, $"Connection{connection.Action}") with
+                {
+                    SecretVersion = secret.Version,
+                    ConnectionId = connection.ConnectionId,
+                    ConnectionEtag = connection.Etag,
+                    CredentialTestPassed = connection.CredentialTestPassed,
+                    AttemptCount = createAttempts.Retries + 1,
+                    Warning = connection.Warning ?? "",
+                    ClearError = true,
+                },
+                retry);
+
+            Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
+            return new OnboardingOutcome(
+                input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
+                connection.Action, connection.CredentialTestPassed, secret.Version, null, null, connection.Warning, context.CurrentUtcDateTime);
+        }
+        catch (TaskFailedException ex)
+        {
+            // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
+            // completes with a failed outcome, and the record says why.
+            ParsedFailure failure = OnboardingFailureException.Parse(ex.FailureDetails.ErrorMessage);
+            await context.CallActivityAsync(
+                nameof(SaveAccountRecordActivity),
+                Record(input, context.InstanceId, OnboardingStatus.Failed, "OnboardingFailed") with
+                {
+                    AttemptCount = createAttempts.Retries + 1,
+                    ErrorCode = failure.Code,
+                    ErrorMessage = failure.Detail,
+                },
+                retry);
+
+            Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
+            return new OnboardingOutcome(
+                input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, input.ConnectionName,
+                null, null, null, failure.Code, failure.Detail, null, context.CurrentUtcDateTime);
+        }
+    }
+
+    private static AccountRecordUpdate Record(OnboardingInput input, string instanceId, OnboardingStatus status, string action) => new(
+        input.Sandbox, input.AccountName, status, action,
+        InstanceId: instanceId,
+        StorageAccountUrl: input.StorageAccountUrl,
+        ClientId: input.ClientId,
+        Tenant: input.Tenant,
+        SecretName: input.SecretName,
+        ConnectionName: input.ConnectionName);
+}
+
+public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion);
+
+/// <summary>Checks the service principal key in Key Vault and returns its version id, never its value.</summary>
+public sealed class ResolveSecretVersionActivity(ISecretStore secrets) : IWorkflowActivity<ResolveSecretVersionInput, SecretVersionInfo>
+{
+    public Task<SecretVersionInfo> RunAsync(ResolveSecretVersionInput input, CancellationToken cancellationToken = default) =>
+        secrets.ResolveVersionAsync(input.SecretName, input.SecretVersion, cancellationToken);
+}
+
+/// <summary>Ensures the account's Adobe base connection exists with the requested credentials, then tests it.</summary>
+public sealed class CreateConnectionActivity(ConnectionReconciler reconciler) : IWorkflowActivity<CreateConnectionInput, ConnectionResult>
+{
+    public Task<ConnectionResult> RunAsync(CreateConnectionInput input, CancellationToken cancellationToken = default) =>
+        reconciler.EnsureConnectionAsync(input, cancellationToken);
+}
+
+/// <summary>Merges a status change into the account's record in Table Storage.</summary>
+public sealed class SaveAccountRecordActivity(AccountRecordStore records) : IWorkflowActivity<AccountRecordUpdate, bool>
+{
+    public async Task<bool> RunAsync(AccountRecordUpdate input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await records.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            bool transient = ex.Status is 0 or 408 or 429 or >= 500;
+            throw new OnboardingFailureException("TableStorageError", $"Writing the account record failed ({ex.Status} {ex.ErrorCode}).", transient);
+        }
+    }
+}

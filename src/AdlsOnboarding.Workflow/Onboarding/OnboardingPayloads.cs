@@ -1,0 +1,66 @@
+namespace AdlsOnboarding.Workflow.Onboarding;
+
+/// <summary>
+/// The orchestration input. It carries what the request asked for and the retry settings in force when it was
+/// accepted, so that replays stay deterministic; it never carries a secret.
+/// </summary>
+public sealed record OnboardingInput(
+    string Sandbox,
+    string AccountName,
+    string StorageAccountUrl,
+    string ClientId,
+    string Tenant,
+    string SecretName,
+    string? SecretVersion,
+    string ConnectionName,
+    string Description,
+    string Fingerprint,
+    OnboardingRetrySettings Retry)
+{
+    public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry) => new(
+        request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
+        request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry);
+}
+
+/// <summary>Durable retry settings for the activities, copied into each orchestration's input.</summary>
+public sealed record OnboardingRetrySettings(
+    int MaxAttempts,
+    TimeSpan FirstRetryInterval,
+    double BackoffCoefficient,
+    TimeSpan MaxRetryInterval,
+    TimeSpan MaxTotalRetryTime);
+
+/// <summary>Input of the create-connection activity: the request plus the secret version resolved before it.</summary>
+public sealed record CreateConnectionInput(OnboardingInput Onboarding, string SecretVersion, string InstanceId);
+
+/// <summary>What happened to the Adobe connection.</summary>
+public enum ConnectionAction
+{
+    Created,
+    Reused,
+    Updated,
+}
+
+/// <summary>Result of the create-connection activity: ids only, never credentials.</summary>
+public sealed record ConnectionResult(
+    string ConnectionId,
+    string Etag,
+    ConnectionAction Action,
+    bool? CredentialTestPassed,
+    string? Warning);
+
+/// <summary>The orchestration output: the outcome of one onboarding, successful or not.</summary>
+public sealed record OnboardingOutcome(
+    string Sandbox,
+    string AccountName,
+    OnboardingStatus Status,
+    string? ConnectionId,
+    string? Etag,
+    string? ConnectionName,
+    ConnectionAction? Action,
+    bool? CredentialTestPassed,
+    string? SecretVersion,
+    string? ErrorCode,
+    string? ErrorMessage,
+    string? Warning,
+    DateTimeOffset CompletedAt);

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+using AdlsOnboarding.Workflow.Onboarding;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Workflow.Secrets;
+
+/// <summary>
+/// Secrets from local configuration, for runs without Key Vault. A version is a hash of the value, shaped like a
+/// Key Vault version (32 hex characters), so a changed value is a new version, as in Key Vault.
+/// </summary>
+public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options) : ISecretStore
+{
+    public Task<SecretVersionInfo> ResolveVersionAsync(string name, string? version, CancellationToken cancellationToken = default)
+    {
+        string value = Read(name);
+        string current = VersionOf(value);
+        if (version is not null && !string.Equals(version, current, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' has no version {version} in local secrets.", isTransient: false);
+        }
+
+        return Task.FromResult(new SecretVersionInfo(name, current, ExpiresOn: null));
+    }
+
+    public Task<SensitiveString> GetValueAsync(string name, string version, CancellationToken cancellationToken = default)
+    {
+        string value = Read(name);
+        if (!string.Equals(VersionOf(value), version, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' changed in local secrets since version {version} was resolved.", isTransient: false);
+        }
+
+        return Task.FromResult(new SensitiveString(value));
+    }
+
+    public static string VersionOf(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..32];
+
+    private string Read(string name)
+    {
+        // Configuration keys are case-insensitive, as Key Vault secret names are.
+        foreach ((string key, string value) in options.CurrentValue.Local)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(value))
+            {
+                return value;
+            }
+        }
+
+        throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' is not in local secrets (Secrets:Local:{name}).", isTransient: false);
+    }
+}

@@ -1,0 +1,20 @@
+namespace AdlsOnboarding.Workflow.Secrets;
+
+/// <summary>Settings of the secret store (configuration section <c>Secrets</c>).</summary>
+public sealed class SecretStoreOptions
+{
+    public const string Section = "Secrets";
+
+    /// <summary>The vault, e.g. <c>https://my-vault.vault.azure.net/</c>. Unset: secrets come from <see cref="Local"/>.</summary>
+    public Uri? KeyVaultUri { get; set; }
+
+    /// <summary>
+    /// For local runs only: secret name → value, from <c>local.settings.json</c>, user secrets or environment
+    /// (<c>Secrets__Local__my-secret</c>). Ignored when a Key Vault is configured.
+    /// </summary>
+    public Dictionary<string, string> Local { get; set; } = [];
+
+    /// <summary>Retries inside the Key Vault client before a failure goes back to the durable retry policy.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 5)]
+    public int KeyVaultMaxRetries { get; set; } = 2;
+}

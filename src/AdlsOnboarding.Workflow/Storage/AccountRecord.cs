@@ -1,0 +1,71 @@
+using AdlsOnboarding.Workflow.Onboarding;
+using Azure;
+using Azure.Data.Tables;
+
+namespace AdlsOnboarding.Workflow.Storage;
+
+/// <summary>
+/// An account's record in Table Storage: partition = sandbox, row = storage account name. It is the one place
+/// every feature (onboarding, registry, rotation, offboarding) reads and writes about an account. No secrets.
+/// </summary>
+public sealed class AccountRecord : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = "";
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string? Status { get; set; }
+
+    public string? LastAction { get; set; }
+
+    public string? StorageAccountUrl { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? Tenant { get; set; }
+
+    public string? SecretName { get; set; }
+
+    public string? SecretVersion { get; set; }
+
+    public string? ConnectionName { get; set; }
+
+    public string? ConnectionId { get; set; }
+
+    public string? ConnectionEtag { get; set; }
+
+    /// <summary>Result of Adobe's <c>/test</c> call; null when it could not be made.</summary>
+    public bool? CredentialTestPassed { get; set; }
+
+    /// <summary>Durable activity attempts of the last onboarding.</summary>
+    public int? AttemptCount { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public string? Warning { get; set; }
+
+    public string? InstanceId { get; set; }
+
+    /// <summary>
+    /// Write-ahead mark: set just before a <c>POST /connections</c> and cleared once the id is recorded. While set,
+    /// the POST may have happened, so the next attempt looks the connection up before it creates one.
+    /// </summary>
+    public bool? CreatePending { get; set; }
+
+    /// <summary>Until this time a create may still be in flight; another attempt waits rather than posts.</summary>
+    public DateTimeOffset? CreateLeaseUntil { get; set; }
+
+    public DateTimeOffset? CreateAttemptedAt { get; set; }
+
+    public DateTimeOffset? CreatedAt { get; set; }
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public OnboardingStatus? StatusValue => Enum.TryParse(Status, out OnboardingStatus status) ? status : null;
+}
