@@ -112,8 +112,20 @@ public static partial class AdobeSimulatorEndpoints
 
         return fault.Status == 429
             ? Results.Json(new { error_code = "429050", message = "Too many requests" }, statusCode: 429)
-            : FlowError(fault.Status, $"{1100 + fault.Status % 100:D4}-{fault.Status}", fault.Status >= 500 ? "Service unavailable, try again" : "Injected failure", "injected by the simulator");
+            : FlowError(fault.Status, fault.Code ?? DocumentedCode(fault.Status), fault.Status >= 500 ? "Service unavailable, try again" : "Injected failure", "injected by the simulator");
     }
+
+    /// <summary>The Flow Service codes Adobe documents for each status.</summary>
+    private static string DocumentedCode(int status) => status switch
+    {
+        400 => "1001-400",
+        403 => "2118-403",
+        404 => "1439-404",
+        500 => "1102-500",
+        503 => "1103-503",
+        504 => "1104-504",
+        _ => $"1000-{status}",
+    };
 
     /// <summary>The gateway's checks, with its error codes: token, API key, org, then the sandbox header.</summary>
     private static IResult? CheckHeaders(HttpContext http, SimulatorState state)

@@ -35,7 +35,7 @@ public enum FaultKind
 }
 
 /// <summary>One injected fault.</summary>
-public sealed record SimulatedFault(FaultKind Kind, int Status = 503, int? RetryAfterSeconds = null, TimeSpan? Delay = null)
+public sealed record SimulatedFault(FaultKind Kind, int Status = 503, int? RetryAfterSeconds = null, TimeSpan? Delay = null, string? Code = null)
 {
     public static SimulatedFault Throttle(int retryAfterSeconds) => new(FaultKind.Status, 429, retryAfterSeconds);
 

@@ -100,7 +100,10 @@ public sealed class SimulatorState
         return token;
     }
 
-    public bool IsTokenValid(string token) => _tokens.TryGetValue(token, out DateTimeOffset expires) && expires > DateTimeOffset.UtcNow;
+    public bool IsTokenValid(string token) => !RejectAllTokens && _tokens.TryGetValue(token, out DateTimeOffset expires) && expires > DateTimeOffset.UtcNow;
+
+    /// <summary>When set, the gateway answers 401 to every token, even fresh ones (a revoked integration).</summary>
+    public bool RejectAllTokens { get; set; }
 
     /// <summary>Makes every issued token invalid, as an expiry or a revocation would.</summary>
     public void ExpireAllTokens()

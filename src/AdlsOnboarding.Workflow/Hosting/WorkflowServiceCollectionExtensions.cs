@@ -55,6 +55,7 @@ public static class WorkflowServiceCollectionExtensions
         {
             AccountStoreOptions options = sp.GetRequiredService<IOptions<AccountStoreOptions>>().Value;
             TableClientOptions clientOptions = new() { Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(200) } };
+            sp.GetService<Action<TableClientOptions>>()?.Invoke(clientOptions);
             return string.IsNullOrEmpty(options.ConnectionString)
                 ? new TableClient(options.TableServiceUri!, options.TableName, sp.GetRequiredService<TokenCredential>(), clientOptions)
                 : new TableClient(options.ConnectionString, options.TableName, clientOptions);

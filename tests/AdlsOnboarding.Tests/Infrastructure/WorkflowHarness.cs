@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using AdlsOnboarding.Simulator;
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Simulator.KeyVault;
+using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Hosting;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Storage;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Tests.Infrastructure;
+
+/// <summary>
+/// The real workflow (orchestrator, activities, clients) on the in-process Durable Task host, talking over
+/// loopback HTTP to the Adobe simulator and, through the real <see cref="SecretClient"/>, to the Key Vault stand-in
+/// over https, with account records in Azurite through the real <see cref="TableClient"/>.
+/// </summary>
+public sealed class WorkflowHarness : IAsyncDisposable
+{
+    public const string ImsSecretName = "adobe-ims-client-secret";
+    public const string ServicePrincipalSecretName = "sp-key-contoso";
+    public const string KeyVaultToken = "kv-static-test-token";
+
+    private WorkflowHarness(RunningSimulator<SimulatorState> adobe, RunningSimulator<KeyVaultStubState> keyVault, DurableTaskTestHost host, CapturingLoggerProvider logs, string tableName)
+    {
+        Adobe = adobe;
+        KeyVault = keyVault;
+        Host = host;
+        Logs = logs;
+        TableName = tableName;
+    }
+
+    public RunningSimulator<SimulatorState> Adobe { get; }
+
+    public RunningSimulator<KeyVaultStubState> KeyVault { get; }
+
+    public DurableTaskTestHost Host { get; }
+
+    public DurableTaskClient Client => Host.Client;
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public string TableName { get; }
+
+    public TableClient Table => Azurite.Table(TableName);
+
+    public OnboardingApi Api => Host.Services.GetRequiredService<OnboardingApi>();
+
+    public OnboardingRetrySettings RetrySettings => Host.Services.GetRequiredService<IOptions<OnboardingOptions>>().Value.ToRetrySettings();
+
+    /// <summary>The service principal key currently in the vault (a fresh random value per harness).</summary>
+    public string ServicePrincipalKey { get; private set; } = "";
+
+    public string ServicePrincipalKeyVersion { get; private set; } = "";
+
+    public static async Task<WorkflowHarness> StartAsync(
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        await Azurite.EnsureRunningAsync();
+        RunningSimulator<SimulatorState> adobe = await SimulatorHost.StartAdobeAsync();
+        RunningSimulator<KeyVaultStubState> keyVault = await SimulatorHost.StartKeyVaultAsync();
+        keyVault.State.AcceptedToken = KeyVaultToken;
+        keyVault.State.SetSecret(ImsSecretName, adobe.State.Settings.ClientSecret);
+
+        string tableName = Azurite.UniqueTableName("acct");
+        Dictionary<string, string?> settings = BaseSettings(adobe.BaseAddress, keyVault.BaseAddress, tableName);
+        configure?.Invoke(settings);
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        CapturingLoggerProvider logs = new();
+
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddOnboardingTasks(),
+            new DurableTaskTestHostOptions
+            {
+                Port = FreePort(),
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton(configuration);
+                    services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+                    services.AddSingleton<TokenCredential>(new StaticTokenCredential(KeyVaultToken));
+                    services.AddSingleton<Action<SecretClientOptions>>(options => TrustStub(options, keyVault));
+                    configureServices?.Invoke(services);
+                    services.AddAdlsOnboardingWorkflow();
+                },
+            });
+
+        WorkflowHarness harness = new(adobe, keyVault, host, logs, tableName);
+        harness.RotateServicePrincipalKey();
+        return harness;
+    }
+
+    /// <summary>Settings every workflow test starts from: loopback upstreams, short retries, its own table.</summary>
+    public static Dictionary<string, string?> BaseSettings(Uri adobe, Uri keyVault, string tableName) => new()
+    {
+        ["Adobe:FlowServiceUrl"] = new Uri(adobe, AdobeSimulatorEndpoints.FlowServicePath).AbsoluteUri,
+        ["Adobe:ImsTokenUrl"] = new Uri(adobe, AdobeSimulatorEndpoints.ImsTokenPath).AbsoluteUri,
+        ["Adobe:ClientId"] = "sim-client-id",
+        ["Adobe:OrgId"] = "0123456789ABCDEF01234567@AdobeOrg",
+        ["Adobe:ClientSecretName"] = ImsSecretName,
+        ["Adobe:AllowInsecureLoopback"] = "true",
+        ["Adobe:RequestTimeout"] = "00:00:03",
+        ["Secrets:KeyVaultUri"] = keyVault.AbsoluteUri,
+        ["Secrets:KeyVaultMaxRetries"] = "0",
+        ["Storage:ConnectionString"] = Azurite.ConnectionString,
+        ["Storage:TableName"] = tableName,
+        ["Onboarding:MaxAttempts"] = "5",
+        ["Onboarding:FirstRetryInterval"] = "00:00:00.200",
+        ["Onboarding:MaxRetryInterval"] = "00:00:01",
+        ["Onboarding:MaxTotalRetryTime"] = "00:01:00",
+        ["Api:StatusTokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    };
+
+    /// <summary>The real SecretClient, trusting only the stand-in's certificate, with its challenge host accepted.</summary>
+    public static void TrustStub(SecretClientOptions options, RunningSimulator<KeyVaultStubState> keyVault)
+    {
+        string thumbprint = keyVault.Certificate!.Thumbprint;
+        options.DisableChallengeResourceVerification = true;
+        options.Transport = new HttpClientTransport(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == thumbprint,
+        });
+    }
+
+    /// <summary>Puts a new random key version in the vault, as a rotation would.</summary>
+    public string RotateServicePrincipalKey(DateTimeOffset? expiresOn = null, bool enabled = true)
+    {
+        ServicePrincipalKey = "spk~" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        ServicePrincipalKeyVersion = KeyVault.State.SetSecret(ServicePrincipalSecretName, ServicePrincipalKey, enabled, expiresOn);
+        return ServicePrincipalKeyVersion;
+    }
+
+    public static OnboardingRequest Request(string account = "contosodata", string sandbox = "prod", string? secretName = ServicePrincipalSecretName, string? connectionName = null) => new(
+        StorageAccountUrl: $"https://{account}.dfs.core.windows.net",
+        ClientId: "11111111-2222-3333-4444-555555555555",
+        Tenant: "contoso.onmicrosoft.com",
+        SecretName: secretName,
+        SecretVersion: null,
+        Sandbox: sandbox,
+        ConnectionName: connectionName,
+        Description: null);
+
+    public OnboardingInput Input(OnboardingRequest request)
+    {
+        Assert.True(OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors), string.Join(", ", errors.Keys));
+        return OnboardingInput.From(valid!, RetrySettings);
+    }
+
+    /// <summary>Starts an onboarding straight on the durable client and waits for its end.</summary>
+    public async Task<(OrchestrationMetadata Metadata, OnboardingOutcome Outcome)> OnboardAsync(OnboardingRequest request, TimeSpan? timeout = null)
+    {
+        OnboardingInput input = Input(request);
+        string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
+        OrchestrationMetadata metadata = await WaitAsync(instanceId, timeout);
+        return (metadata, metadata.ReadOutputAs<OnboardingOutcome>()!);
+    }
+
+    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        using CancellationTokenSource cancel = new(timeout ?? TimeSpan.FromSeconds(90));
+        OrchestrationMetadata metadata = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancel.Token);
+        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId} ended {metadata.RuntimeStatus}: {metadata.FailureDetails}");
+        return metadata;
+    }
+
+    public async Task<AccountRecord?> RecordAsync(string sandbox, string account)
+    {
+        Azure.NullableResponse<AccountRecord> response = await Table.GetEntityIfExistsAsync<AccountRecord>(sandbox, account);
+        return response.HasValue ? response.Value : null;
+    }
+
+    public static int FreePort()
+    {
+        using TcpListener listener = new(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Adobe.DisposeAsync();
+        await KeyVault.DisposeAsync();
+        try
+        {
+            await Table.DeleteAsync();
+        }
+        catch (Azure.RequestFailedException)
+        {
+        }
+    }
+}
