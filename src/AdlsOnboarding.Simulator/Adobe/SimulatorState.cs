@@ -100,6 +100,9 @@ public sealed class SimulatorState
         return token;
     }
 
+    /// <summary>Every access token issued so far (tests search outputs and logs for them).</summary>
+    public IReadOnlyCollection<string> IssuedTokens => _tokens.Keys.ToList();
+
     public bool IsTokenValid(string token) => !RejectAllTokens && _tokens.TryGetValue(token, out DateTimeOffset expires) && expires > DateTimeOffset.UtcNow;
 
     /// <summary>When set, the gateway answers 401 to every token, even fresh ones (a revoked integration).</summary>

@@ -1,0 +1,116 @@
+using AdlsOnboarding.Simulator;
+using AdlsOnboarding.Simulator.KeyVault;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using Azure.Security.KeyVault.Secrets;
+
+namespace AdlsOnboarding.Tests.Unit;
+
+/// <summary>The real <see cref="SecretClient"/> against the Key Vault stand-in over https, through our store.</summary>
+public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
+{
+    private RunningSimulator<KeyVaultStubState> _vault = null!;
+    private KeyVaultSecretStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _vault = await SimulatorHost.StartKeyVaultAsync();
+        _vault.State.AcceptedToken = "vault-token";
+        SecretClientOptions options = new() { Retry = { MaxRetries = 0 } };
+        WorkflowHarness.TrustStub(options, _vault);
+        _store = new KeyVaultSecretStore(new SecretClient(_vault.BaseAddress, new StaticTokenCredential("vault-token"), options), TimeProvider.System);
+    }
+
+    public async Task DisposeAsync() => await _vault.DisposeAsync();
+
+    [Fact]
+    public async Task ResolveVersion_CurrentSecret_ReturnsNewestVersionAfterBearerChallenge()
+    {
+        _vault.State.SetSecret("sp", "old");
+        string current = _vault.State.SetSecret("sp", "new", expiresOn: DateTimeOffset.UtcNow.AddDays(30));
+
+        SecretVersionInfo info = await _store.ResolveVersionAsync("sp", null);
+
+        Assert.Equal(current, info.Version);
+        Assert.NotNull(info.ExpiresOn);
+        Assert.Equal([false, true], _vault.State.Calls.Select(c => c.HadToken));
+        Assert.Equal([401, 200], _vault.State.Calls.Select(c => c.Status));
+    }
+
+    [Fact]
+    public async Task GetValue_ExactVersion_ReturnsThatVersionsValue()
+    {
+        string old = _vault.State.SetSecret("sp", "old-value");
+        _vault.State.SetSecret("sp", "new-value");
+
+        SensitiveString value = await _store.GetValueAsync("sp", old);
+
+        Assert.Equal("old-value", value.Reveal());
+        Assert.Equal("[redacted]", value.ToString());
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Expired_PermanentSecretExpired()
+    {
+        _vault.State.SetSecret("sp", "v", expiresOn: DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+
+        Assert.Equal(SecretErrorCodes.Expired, ex.Code);
+        Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_NotYetValid_PermanentSecretNotYetValid()
+    {
+        _vault.State.SetSecret("sp", "v", notBefore: DateTimeOffset.UtcNow.AddDays(1));
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+
+        Assert.Equal(SecretErrorCodes.NotYetValid, ex.Code);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Disabled_PermanentSecretDisabled()
+    {
+        _vault.State.SetSecret("sp", "v", enabled: false);
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+
+        Assert.Equal(SecretErrorCodes.Disabled, ex.Code);
+        Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Missing_PermanentSecretNotFound()
+    {
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("nothing-here", null));
+
+        Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
+        Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Throttled_TransientWithRetryAfter()
+    {
+        _vault.State.SetSecret("sp", "v");
+        _vault.State.EnqueueFault(429, retryAfterSeconds: 9);
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+
+        Assert.Equal(SecretErrorCodes.Unavailable, ex.Code);
+        Assert.True(ex.IsTransient);
+        Assert.Equal(TimeSpan.FromSeconds(9), ex.RetryAfter);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Failures_NeverCarryTheValue()
+    {
+        _vault.State.SetSecret("sp", "super-secret-value", expiresOn: DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+
+        Assert.DoesNotContain("super-secret-value", ex.ToString(), StringComparison.Ordinal);
+    }
+}

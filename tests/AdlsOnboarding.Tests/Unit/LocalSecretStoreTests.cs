@@ -1,0 +1,45 @@
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Tests.Unit;
+
+public sealed class LocalSecretStoreTests
+{
+    private sealed class Monitor(SecretStoreOptions value) : IOptionsMonitor<SecretStoreOptions>
+    {
+        public SecretStoreOptions CurrentValue => value;
+
+        public SecretStoreOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<SecretStoreOptions, string?> listener) => null;
+    }
+
+    [Fact]
+    public async Task ResolveVersion_LocalSecret_VersionIsAHashShapedLikeKeyVaults()
+    {
+        SecretStoreOptions options = new() { Local = { ["sp-key"] = "value-1" } };
+        LocalSecretStore store = new(new Monitor(options));
+
+        SecretVersionInfo first = await store.ResolveVersionAsync("SP-KEY", null);
+        options.Local["sp-key"] = "value-2";
+        SecretVersionInfo second = await store.ResolveVersionAsync("sp-key", null);
+
+        Assert.Matches("^[0-9a-f]{32}$", first.Version);
+        Assert.NotEqual(first.Version, second.Version);
+        Assert.Equal("value-2", (await store.GetValueAsync("sp-key", second.Version)).Reveal());
+        OnboardingFailureException changed = await Assert.ThrowsAsync<OnboardingFailureException>(() => store.GetValueAsync("sp-key", first.Version));
+        Assert.Equal(SecretErrorCodes.NotFound, changed.Code);
+    }
+
+    [Fact]
+    public async Task ResolveVersion_Missing_PermanentNotFound()
+    {
+        LocalSecretStore store = new(new Monitor(new SecretStoreOptions()));
+
+        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => store.ResolveVersionAsync("absent", null));
+
+        Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
+        Assert.False(ex.IsTransient);
+    }
+}

@@ -1,0 +1,69 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
+using Azure.Data.Tables;
+using Microsoft.DurableTask.Client;
+
+namespace AdlsOnboarding.Tests.Workflow;
+
+/// <summary>
+/// Runs onboardings that succeed, fail, renew tokens and update credentials, then searches everything a person
+/// or a system could read afterwards for the secrets: none may appear anywhere.
+/// </summary>
+public sealed class SecretHygieneTests
+{
+    [Fact]
+    public async Task Onboardings_AnyOutcome_NoSecretInHistoryLogsTablesOrResponses()
+    {
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync();
+        List<string> keys = [harness.ServicePrincipalKey];
+        List<string> readable = [];
+
+        // Success through the HTTP handlers, with their responses kept.
+        var post = ApiCall.Request("POST", "https://app.test/api/onboardings", $$"""{"storageAccountUrl":"https://hygiene1.dfs.core.windows.net","clientId":"11111111-2222-3333-4444-555555555555","tenant":"contoso.onmicrosoft.com","secretName":"{{WorkflowHarness.ServicePrincipalSecretName}}","sandbox":"prod"}""");
+        ApiResponse accepted = await ApiCall.ExecuteAsync(post, await harness.Api.StartAsync(post, harness.Client));
+        readable.Add(accepted.Body);
+        await harness.WaitAsync("onboard-prod-hygiene1");
+        var get = ApiCall.Request("GET", accepted.Header("Location")!, contentType: null);
+        readable.Add((await ApiCall.ExecuteAsync(get, await harness.Api.GetStatusAsync(get, harness.Client, "onboard-prod-hygiene1"))).Body);
+
+        // A permanent failure, a token renewal, transient failures, a rotation (update) and a Key Vault failure.
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Status, 400));
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene2"));
+        harness.Adobe.State.ExpireAllTokens();
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.CommitThenReset));
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene3"));
+        harness.RotateServicePrincipalKey();
+        keys.Add(harness.ServicePrincipalKey);
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene3"));
+        harness.KeyVault.State.EnqueueFault(503);
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene4"));
+
+        string[] secrets = [.. keys, harness.Adobe.State.Settings.ClientSecret, WorkflowHarness.KeyVaultToken, .. harness.Adobe.State.IssuedTokens];
+        Assert.True(harness.Adobe.State.IssuedTokens.Count >= 2);
+
+        // Orchestration inputs, outputs, custom status and failures, as the client can read them.
+        await foreach (OrchestrationMetadata metadata in harness.Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        {
+            readable.Add($"{metadata.SerializedInput} {metadata.SerializedOutput} {metadata.SerializedCustomStatus} {metadata.FailureDetails}");
+        }
+
+        // Every property of every account record.
+        await foreach (TableEntity entity in harness.Table.QueryAsync<TableEntity>())
+        {
+            readable.Add(string.Join(";", entity.Select(p => $"{p.Key}={p.Value}")));
+        }
+
+        // Every log line, with its structured properties and exceptions.
+        readable.AddRange(harness.Logs.Entries.Select(e => e.ToString()));
+
+        Assert.True(readable.Count > 20);
+        foreach (string secret in secrets)
+        {
+            Assert.DoesNotContain(readable, text => text.Contains(secret, StringComparison.Ordinal));
+        }
+
+        // The sanity check that the search would have found them: Adobe did receive the keys.
+        Assert.Contains(harness.Adobe.State.Connections, c => c.Auth.ServicePrincipalKey == harness.ServicePrincipalKey);
+    }
+}
