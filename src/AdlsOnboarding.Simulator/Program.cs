@@ -11,11 +11,4 @@ simulator.State.Latency = TimeSpan.FromMilliseconds(configuration.GetValue("late
 simulator.State.CreateFaultRate = configuration.GetValue("createFaultRate", 0.0);
 Console.WriteLine($"Adobe simulator listening on {simulator.BaseAddress} (Flow Service at {AdobeSimulatorEndpoints.FlowServicePath}, IMS at {AdobeSimulatorEndpoints.ImsTokenPath})");
 
-TaskCompletionSource stopped = new();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stopped.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
-await stopped.Task;
+await simulator.WaitForShutdownAsync();

@@ -74,6 +74,9 @@ public sealed class RunningSimulator<TState>(WebApplication app, TState state, X
 
     public Uri BaseAddress { get; } = new(app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
+    /// <summary>Waits for Ctrl-C or SIGTERM (the host's console lifetime).</summary>
+    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
+
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync();

@@ -1,0 +1,125 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using AdlsOnboarding.LocalHost.Durable;
+using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Hosting;
+using Azure.Core;
+using Grpc.Net.Client;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.LocalHost;
+
+/// <summary>
+/// The local host: the same routes, handlers, orchestrator and activities as the Functions app, on ASP.NET Core, with
+/// the Durable Task SDK's gRPC client and worker talking to the Azure Storage provider through an in-process sidecar.
+/// </summary>
+public static class LocalHostApplication
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+        // Later sources win: appsettings.json (simulator defaults) < local.settings.json < environment < command line.
+        string localSettings = builder.Configuration["LocalSettingsPath"] ?? Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json");
+        IConfigurationSource? fromLocalSettings = new ConfigurationBuilder().AddFunctionsLocalSettings(localSettings).Sources.FirstOrDefault();
+        if (fromLocalSettings is not null)
+        {
+            int afterJson = builder.Configuration.Sources.ToList().FindLastIndex(s => s is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource) + 1;
+            builder.Configuration.Sources.Insert(afterJson, fromLocalSettings);
+        }
+        configure?.Invoke(builder);
+
+        LocalHostOptions hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        RefuseOpenBindingWithoutKey(hostOptions);
+        builder.WebHost.UseUrls(hostOptions.Urls);
+
+        if (string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKey"]))
+        {
+            // Status URLs then stop working when the host restarts; configure Api:StatusTokenKey to keep them.
+            builder.Configuration["Api:StatusTokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        }
+
+        builder.Services.AddAdlsOnboardingWorkflow();
+        builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
+
+        DurableStorageOptions durable = builder.Configuration.GetSection(DurableStorageOptions.Section).Get<DurableStorageOptions>() ?? new DurableStorageOptions();
+        Validator.ValidateObject(durable, new ValidationContext(durable), validateAllProperties: true);
+        ILoggerFactory sidecarLogs = LoggerFactory.Create(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning));
+        TokenCredential? credential = string.IsNullOrEmpty(durable.StorageConnectionString)
+            ? builder.Configuration.GetSection(AzureCredentialOptions.Section).Get<AzureCredentialOptions>()?.Create() ?? new AzureCredentialOptions().Create()
+            : null;
+        AzureStorageSidecar sidecar = await AzureStorageSidecar.StartAsync(durable, credential, sidecarLogs);
+        GrpcChannel channel = GrpcChannel.ForAddress(sidecar.Address);
+
+        builder.Services.AddDurableTaskWorker(worker =>
+        {
+            worker.UseGrpc(channel);
+            worker.AddTasks(tasks => tasks.AddOnboardingTasks());
+        });
+        builder.Services.AddDurableTaskClient(client => client.UseGrpc(channel));
+
+        WebApplication app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            channel.Dispose();
+            sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            sidecarLogs.Dispose();
+        });
+
+        MapRoutes(app);
+        return app;
+    }
+
+    /// <summary>The HTTP API: the same routes as the Functions app (route prefix <c>api</c>).</summary>
+    public static void MapRoutes(WebApplication app)
+    {
+        RouteGroupBuilder api = app.MapGroup("/api");
+        api.MapPost(OnboardingApi.OnboardingsRoute, (HttpRequest request, DurableTaskClient client, OnboardingApi handlers, CancellationToken cancellationToken) =>
+                handlers.StartAsync(request, client, cancellationToken))
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapGet(OnboardingApi.StatusRoute, (HttpRequest request, string instanceId, DurableTaskClient client, OnboardingApi handlers, CancellationToken cancellationToken) =>
+            handlers.GetStatusAsync(request, client, instanceId, cancellationToken));
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+    }
+
+    private static void RefuseOpenBindingWithoutKey(LocalHostOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            return;
+        }
+
+        foreach (string url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string host = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal)).Host;
+            bool loopback = host == "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? ip) && System.Net.IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                throw new OptionsValidationException(LocalHostOptions.Section, typeof(LocalHostOptions),
+                    [$"LocalHost:Urls includes {url}, which is not loopback: set LocalHost:ApiKey so that POST /api/onboardings requires a key."]);
+            }
+        }
+    }
+}
+
+/// <summary>Requires the configured API key (as Functions requires a function key), when one is configured.</summary>
+internal sealed class ApiKeyFilter(IOptions<LocalHostOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        string? expected = options.Value.ApiKey;
+        if (!string.IsNullOrEmpty(expected))
+        {
+            HttpRequest request = context.HttpContext.Request;
+            string? given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+            if (given is null || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected)))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A valid key is required.", detail: "Send the key in the x-functions-key header.", type: "urn:adls-onboarding:problem:api-key");
+            }
+        }
+
+        return await next(context);
+    }
+}
