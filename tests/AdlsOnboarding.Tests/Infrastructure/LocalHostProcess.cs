@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AdlsOnboarding.Tests.Infrastructure;
+
+/// <summary>
+/// The local host as a separate process (as <c>scripts/run-local.sh</c> starts it): real HTTP on a loopback port,
+/// the Azure Storage durable provider on Azurite. It can be killed and started again on the same task hub.
+/// </summary>
+public sealed class LocalHostProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private LocalHostProcess(Dictionary<string, string> environment, int port)
+    {
+        _environment = environment;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the host with the given settings (configuration keys, e.g. <c>Adobe:ClientId</c>).</summary>
+    public static async Task<LocalHostProcess> StartAsync(Dictionary<string, string?> settings)
+    {
+        await Azurite.EnsureRunningAsync();
+        int port = WorkflowHarness.FreePort();
+        Dictionary<string, string> environment = settings
+            .Where(s => s.Value is not null)
+            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        environment["LocalHost__Urls"] = $"http://127.0.0.1:{port}";
+        environment["LocalSettingsPath"] = "/nonexistent/local.settings.json";
+        environment["Logging__LogLevel__Default"] = "Warning";
+        LocalHostProcess host = new(environment, port);
+        await host.StartAgainAsync();
+        return host;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        ProcessStartInfo start = new("dotnet", [HostDll()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(HostDll())!,
+        };
+        foreach ((string key, string value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using HttpClient http = new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        for (int i = 0; i < 150; i++)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The local host exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The local host did not answer /healthz:\n{Output}");
+    }
+
+    /// <summary>Kills the host at once (no graceful shutdown), as a crash or a pulled plug would.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    /// <summary>The local host's build output, in the configuration the tests were built in.</summary>
+    private static string HostDll()
+    {
+        string testDir = AppContext.BaseDirectory;
+        string configuration = new DirectoryInfo(testDir).Parent!.Name;
+        DirectoryInfo? root = new(testDir);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Functions.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."), "src", "AdlsOnboarding.LocalHost", "bin", configuration, "net10.0", "AdlsOnboarding.LocalHost.dll");
+    }
+}

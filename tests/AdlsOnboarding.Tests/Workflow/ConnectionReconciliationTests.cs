@@ -1,0 +1,197 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdlsOnboarding.Tests.Workflow;
+
+/// <summary>One account, one connection: reuse, update, conflicts and repeated activity runs.</summary>
+public sealed class ConnectionReconciliationTests : IAsyncLifetime
+{
+    private WorkflowHarness _harness = null!;
+
+    private SimulatorState Adobe => _harness.Adobe.State;
+
+    public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private SimulatedConnection Existing(string name, string url, string clientId = "11111111-2222-3333-4444-555555555555", long createdAt = 1000) => Adobe.Add(new SimulatedConnection
+    {
+        Id = Guid.NewGuid().ToString(),
+        Sandbox = "prod",
+        Name = name,
+        ConnectionSpecId = "b3ba5556-48be-44b7-8b85-ff2b69b46dc4",
+        ConnectionSpecVersion = "1.0",
+        SpecName = "Basic Authentication for adls-gen2",
+        Auth = new SimulatedAuthParams(url, clientId, "someone-elses-key", "contoso.onmicrosoft.com"),
+        Etag = SimulatorState.NewEtag(),
+        CreatedAt = createdAt,
+    });
+
+    private int Calls(SimulatedOperation operation) => Adobe.Calls.Count(c => c.Operation == operation);
+
+    [Fact]
+    public async Task CreateActivity_RunTwiceForOneInstance_OneConnection()
+    {
+        CreateConnectionInput input = new(_harness.Input(WorkflowHarness.Request("twice")), _harness.ServicePrincipalKeyVersion, "onboard-prod-twice");
+        CreateConnectionActivity activity = _harness.Host.Services.GetRequiredService<CreateConnectionActivity>();
+
+        ConnectionResult first = await activity.RunAsync(input);
+        ConnectionResult second = await activity.RunAsync(input);
+
+        Assert.Single(Adobe.Connections);
+        Assert.Equal(ConnectionAction.Created, first.Action);
+        Assert.Equal(ConnectionAction.Reused, second.Action);
+        Assert.Equal(first.ConnectionId, second.ConnectionId);
+    }
+
+    [Fact]
+    public async Task CreateActivity_TwoRunsAtOnce_OneConnection()
+    {
+        CreateConnectionInput input = new(_harness.Input(WorkflowHarness.Request("together")), _harness.ServicePrincipalKeyVersion, "onboard-prod-together");
+        Adobe.Latency = TimeSpan.FromMilliseconds(300);
+
+        Task<ConnectionResult>[] runs = [.. Enumerable.Range(0, 2).Select(_ => Task.Run(() => _harness.Host.Services.GetRequiredService<CreateConnectionActivity>().RunAsync(input)))];
+        Exception? loser = null;
+        try
+        {
+            await Task.WhenAll(runs);
+        }
+        catch (OnboardingFailureException ex)
+        {
+            loser = ex;
+        }
+
+        Assert.Single(Adobe.Connections);
+        if (loser is not null)
+        {
+            // The run that lost the race backs off (transient) instead of posting a second connection.
+            OnboardingFailureException failure = Assert.IsType<OnboardingFailureException>(loser);
+            Assert.Equal(ConnectionReconciler.CreateInProgressCode, failure.Code);
+            Assert.True(failure.IsTransient);
+        }
+    }
+
+    [Fact]
+    public async Task Reonboard_NewSecretVersion_OnePatchWithIfMatchAndNoPost()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("rotate"));
+        string etagBefore = Adobe.Connections[0].Etag;
+        _harness.RotateServicePrincipalKey();
+        int postsBefore = Calls(SimulatedOperation.Create);
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("rotate"));
+
+        Assert.Equal(ConnectionAction.Updated, outcome.Action);
+        SimulatedConnection connection = Assert.Single(Adobe.Connections);
+        Assert.Equal(_harness.ServicePrincipalKey, connection.Auth.ServicePrincipalKey);
+        Assert.Equal(1, connection.UpdateCount);
+        Assert.Equal(postsBefore, Calls(SimulatedOperation.Create));
+        Assert.Equal(1, Calls(SimulatedOperation.Update));
+        Assert.NotEqual(etagBefore, connection.Etag);
+        Assert.Equal(connection.Etag, (await _harness.RecordAsync("prod", "rotate"))!.ConnectionEtag);
+    }
+
+    [Fact]
+    public async Task Reonboard_SameSecret_ReusedWithoutWrites()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("steady"));
+        int listsBefore = Calls(SimulatedOperation.List);
+        int readsBefore = Calls(SimulatedOperation.Read);
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("steady"));
+
+        // The recorded id proves the connection with one read: no list, no write.
+        Assert.Equal(ConnectionAction.Reused, outcome.Action);
+        Assert.Equal(1, Calls(SimulatedOperation.Create));
+        Assert.Equal(0, Calls(SimulatedOperation.Update));
+        Assert.Equal(listsBefore, Calls(SimulatedOperation.List));
+        Assert.Equal(readsBefore + 1, Calls(SimulatedOperation.Read));
+    }
+
+    [Fact]
+    public async Task Reonboard_StaleEtag_RereadsAndUpdates()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("stale"));
+        _harness.RotateServicePrincipalKey();
+        Adobe.EnqueueFault(SimulatedOperation.Update, new SimulatedFault(FaultKind.Status, 412, Code: "1404-412"));
+        int readsBefore = Calls(SimulatedOperation.Read);
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("stale"));
+
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Equal(ConnectionAction.Updated, outcome.Action);
+        Assert.Equal([412, 200], Adobe.Calls.Where(c => c.Operation == SimulatedOperation.Update).Select(c => c.Status));
+        Assert.Equal(readsBefore + 2, Calls(SimulatedOperation.Read));
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task Onboard_SameNameUsedByAnotherAccount_ConflictAndNothingPatched()
+    {
+        SimulatedConnection other = Existing("adls-gen2-victim", "https://someoneelse.dfs.core.windows.net");
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("victim"));
+
+        Assert.Equal(OnboardingStatus.Failed, outcome.Status);
+        Assert.Equal(ConnectionReconciler.ConflictCode, outcome.ErrorCode);
+        Assert.Contains(other.Id, outcome.ErrorMessage);
+        Assert.Equal(0, Calls(SimulatedOperation.Create));
+        Assert.Equal(0, Calls(SimulatedOperation.Update));
+        Assert.Equal("someone-elses-key", Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task Onboard_ConnectionMadeByHandEarlier_AdoptedAndUpdatedNotDuplicated()
+    {
+        SimulatedConnection byHand = Existing("adls-gen2-handmade", "https://handmade.dfs.core.windows.net");
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("handmade"));
+
+        Assert.Equal(byHand.Id, outcome.ConnectionId);
+        Assert.Equal(ConnectionAction.Updated, outcome.Action);
+        Assert.Equal(0, Calls(SimulatedOperation.Create));
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task Onboard_SeveralOfOursAlready_PicksOldestWarnsAndAddsNone()
+    {
+        SimulatedConnection newer = Existing("adls-gen2-dupes", "https://dupes.dfs.core.windows.net", createdAt: 2000);
+        SimulatedConnection oldest = Existing("adls-gen2-dupes", "https://dupes.dfs.core.windows.net", createdAt: 1000);
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("dupes"));
+
+        Assert.Equal(oldest.Id, outcome.ConnectionId);
+        Assert.Contains(newer.Id, outcome.Warning);
+        Assert.Equal(2, Adobe.Connections.Count);
+        Assert.Equal(0, Calls(SimulatedOperation.Create));
+        Assert.Equal(outcome.Warning, (await _harness.RecordAsync("prod", "dupes"))!.Warning);
+    }
+
+    [Fact]
+    public async Task Onboard_AmbiguousCreateFailure_LooksUpBeforePostingAgain()
+    {
+        Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.CommitThenStatus, 500));
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("ambiguous"));
+
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Single(Adobe.Connections);
+        Assert.Equal(1, Calls(SimulatedOperation.Create));
+        List<SimulatedOperation> order = Adobe.Calls.Where(c => c.Operation is SimulatedOperation.Create or SimulatedOperation.List).Select(c => c.Operation).ToList();
+        Assert.Equal([SimulatedOperation.List, SimulatedOperation.Create, SimulatedOperation.List], order);
+    }
+
+    [Fact]
+    public async Task Onboard_FirstTimeWithAdoptionOff_PostsWithoutLookup()
+    {
+        await using WorkflowHarness lean = await WorkflowHarness.StartAsync(s => s["Onboarding:AdoptExistingConnections"] = "false");
+
+        await lean.OnboardAsync(WorkflowHarness.Request("lean"));
+
+        Assert.Equal(0, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.List));
+        Assert.Equal(1, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
+    }
+}
