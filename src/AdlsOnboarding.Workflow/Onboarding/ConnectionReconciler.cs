@@ -48,6 +48,12 @@ public sealed class ConnectionReconciler(
             ids = new ConnectionIds(existing.Id, existing.Etag ?? record?.ConnectionEtag ?? "");
             action = ConnectionAction.Reused;
         }
+        else if (IsResultOfPendingCreate(existing, input, record))
+        {
+            // An earlier attempt's POST went through although its answer was lost: that create is this one's result.
+            ids = new ConnectionIds(existing.Id, existing.Etag ?? "");
+            action = ConnectionAction.Created;
+        }
         else
         {
             ids = await UpdateAsync(input, existing, cancellationToken).ConfigureAwait(false);
@@ -115,7 +121,7 @@ public sealed class ConnectionReconciler(
         }
 
         TimeSpan lease = onboardingOptions.Value.CreateLease ?? adobeOptions.Value.RequestTimeout + TimeSpan.FromSeconds(10);
-        if (!await records.TryMarkCreateAttemptedAsync(request.Sandbox, request.AccountName, record, input.InstanceId, lease, cancellationToken).ConfigureAwait(false))
+        if (!await records.TryMarkCreateAttemptedAsync(request.Sandbox, request.AccountName, record, input.InstanceId, input.SecretVersion, lease, cancellationToken).ConfigureAwait(false))
         {
             throw new OnboardingFailureException(CreateInProgressCode, "Another attempt marked this account first; looking up again.", isTransient: true, retryAfter: TimeSpan.FromSeconds(1));
         }
@@ -182,6 +188,13 @@ public sealed class ConnectionReconciler(
         // Adobe never shows the key, so the key is known to match only if we recorded sending this version to this connection.
         && record?.ConnectionId == connection.Id
         && string.Equals(record.SecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsResultOfPendingCreate(FlowConnection connection, CreateConnectionInput input, AccountRecord? record) =>
+        record is { CreatePending: true }
+        && string.IsNullOrEmpty(record.ConnectionId)
+        && string.Equals(record.CreateSecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(connection.ServicePrincipalId, input.Onboarding.ClientId, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(connection.Tenant, input.Onboarding.Tenant, StringComparison.OrdinalIgnoreCase);
 
     private static AdlsGen2AuthParams AuthParams(OnboardingInput request, SensitiveString key) =>
         new(request.StorageAccountUrl, request.ClientId, key, request.Tenant);

@@ -63,6 +63,9 @@ public sealed class AccountRecord : ITableEntity
 
     public DateTimeOffset? CreateAttemptedAt { get; set; }
 
+    /// <summary>The key version the pending create sent: a connection found later with it is this create's result.</summary>
+    public string? CreateSecretVersion { get; set; }
+
     public DateTimeOffset? CreatedAt { get; set; }
 
     public DateTimeOffset? UpdatedAt { get; set; }

@@ -40,7 +40,7 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
     /// Sets the write-ahead mark before a create, only if the record is unchanged since <paramref name="seen"/> was
     /// read (or still absent). False when another attempt got there first.
     /// </summary>
-    public async Task<bool> TryMarkCreateAttemptedAsync(string sandbox, string accountName, AccountRecord? seen, string instanceId, TimeSpan lease, CancellationToken cancellationToken = default)
+    public async Task<bool> TryMarkCreateAttemptedAsync(string sandbox, string accountName, AccountRecord? seen, string instanceId, string secretVersion, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
@@ -49,6 +49,7 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
             ["CreatePending"] = true,
             ["CreateLeaseUntil"] = now + lease,
             ["CreateAttemptedAt"] = now,
+            ["CreateSecretVersion"] = secretVersion,
             ["InstanceId"] = instanceId,
             ["UpdatedAt"] = now,
         };

@@ -178,6 +178,8 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("ambiguous"));
 
         Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Equal(ConnectionAction.Created, outcome.Action);
+        Assert.Equal(0, Calls(SimulatedOperation.Update));
         Assert.Single(Adobe.Connections);
         Assert.Equal(1, Calls(SimulatedOperation.Create));
         List<SimulatedOperation> order = Adobe.Calls.Where(c => c.Operation is SimulatedOperation.Create or SimulatedOperation.List).Select(c => c.Operation).ToList();

@@ -1,0 +1,141 @@
+using AdlsOnboarding.Simulator;
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Workflow.Api;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Tests.Infrastructure;
+
+/// <summary>
+/// The local host as its own process on the Azure Storage durable provider over Azurite (its own task hub and
+/// table), and the Adobe simulator in the test process, so that killing the host leaves Adobe's side intact.
+/// </summary>
+public sealed class LocalHostHarness : IAsyncDisposable
+{
+    public const string ServicePrincipalKey = "local-host-sp-key~3f9a";
+
+    private LocalHostHarness(RunningSimulator<SimulatorState> adobe, LocalHostProcess host, string tableName, string taskHub, string statusKey)
+    {
+        Adobe = adobe;
+        Host = host;
+        TableName = tableName;
+        TaskHub = taskHub;
+        StatusTokens = new StatusTokenService(Options.Create(new ApiOptions { StatusTokenKey = statusKey }), TimeProvider.System);
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public RunningSimulator<SimulatorState> Adobe { get; }
+
+    public LocalHostProcess Host { get; }
+
+    public HttpClient Http { get; }
+
+    public string TableName { get; }
+
+    public string TaskHub { get; }
+
+    /// <summary>Signs status URLs with the host's key (the tests know it), e.g. for ids no 202 handed out.</summary>
+    public StatusTokenService StatusTokens { get; }
+
+    public TableClient Table => Azurite.Table(TableName);
+
+    public static async Task<LocalHostHarness> StartAsync(Action<Dictionary<string, string?>>? configure = null)
+    {
+        RunningSimulator<SimulatorState> adobe = await SimulatorHost.StartAdobeAsync(new SimulatorSettings { HangDuration = TimeSpan.FromSeconds(6) });
+        string tableName = Azurite.UniqueTableName("lh");
+        string taskHub = "t" + Guid.NewGuid().ToString("N")[..20];
+        Dictionary<string, string?> settings = WorkflowHarness.BaseSettings(adobe.BaseAddress, new Uri("https://127.0.0.1:9/"), tableName);
+        settings.Remove("Secrets:KeyVaultUri");
+        settings[$"Secrets:Local:{WorkflowHarness.ImsSecretName}"] = adobe.State.Settings.ClientSecret;
+        settings[$"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}"] = ServicePrincipalKey;
+        settings["Durable:TaskHubName"] = taskHub;
+        settings["Durable:StorageConnectionString"] = Azurite.ConnectionString;
+        settings["Durable:LeaseInterval"] = "00:00:05";
+        settings["Durable:LeaseRenewInterval"] = "00:00:02";
+        settings["Durable:LeaseAcquireInterval"] = "00:00:02";
+        settings["Durable:WorkItemQueueVisibilityTimeout"] = "00:00:05";
+        settings["Durable:ControlQueueVisibilityTimeout"] = "00:00:05";
+        settings["Onboarding:CreateLease"] = "00:00:05";
+        settings["Onboarding:MaxAttempts"] = "8";
+        configure?.Invoke(settings);
+        LocalHostProcess host = await LocalHostProcess.StartAsync(settings);
+        return new LocalHostHarness(adobe, host, tableName, taskHub, settings["Api:StatusTokenKey"]!);
+    }
+
+    public static string Body(string account, string clientId = "11111111-2222-3333-4444-555555555555") => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        storageAccountUrl = $"https://{account}.dfs.core.windows.net",
+        clientId,
+        tenant = "contoso.onmicrosoft.com",
+        secretName = WorkflowHarness.ServicePrincipalSecretName,
+        sandbox = "prod",
+    });
+
+    public async Task<ApiResponse> PostAsync(string body, string contentType = "application/json")
+    {
+        using StringContent content = new(body, System.Text.Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return await ToApiResponseAsync(await Http.PostAsync("/api/onboardings", content));
+    }
+
+    public async Task<ApiResponse> GetAsync(string url) => await ToApiResponseAsync(await Http.GetAsync(url));
+
+    public string StatusUrl(string instanceId) =>
+        $"{Host.BaseAddress}api/onboardings/{instanceId}?token={Uri.EscapeDataString(StatusTokens.Issue(instanceId))}";
+
+    /// <summary>Polls a status URL (following each fresh Location) until the onboarding is no longer running.</summary>
+    public async Task<ApiResponse> PollUntilDoneAsync(string statusUrl, TimeSpan? timeout = null)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            ApiResponse response;
+            try
+            {
+                response = await GetAsync(statusUrl);
+            }
+            catch (HttpRequestException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+                continue;
+            }
+
+            if (response.Status != 202)
+            {
+                return response;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{statusUrl} still running.\n{Host.Output}");
+            }
+
+            statusUrl = response.Header("Location")!;
+            await Task.Delay(300);
+        }
+    }
+
+    public static async Task<ApiResponse> ToApiResponseAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            Dictionary<string, string> headers = response.Headers.Concat(response.Content.Headers)
+                .ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+            return new ApiResponse((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, headers, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Host.DisposeAsync();
+        await Adobe.DisposeAsync();
+        try
+        {
+            await Table.DeleteAsync();
+        }
+        catch (Azure.RequestFailedException)
+        {
+        }
+    }
+}
