@@ -1,0 +1,84 @@
+using System.Reflection;
+using System.Text.Json;
+using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Hosting;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+
+namespace AdlsOnboarding.Tests.Unit;
+
+/// <summary>Files a user relies on that must not drift from the code: the settings sample, the README, the metadata.</summary>
+public sealed class RepositoryContractTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        DirectoryInfo? dir = new(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+
+    public static TheoryData<string> Settings()
+    {
+        TheoryData<string> data = [];
+        (Type Type, string Section)[] sections =
+        [
+            (typeof(AdobeOptions), AdobeOptions.Section), (typeof(SecretStoreOptions), SecretStoreOptions.Section),
+            (typeof(AccountStoreOptions), AccountStoreOptions.Section), (typeof(OnboardingOptions), OnboardingOptions.Section),
+            (typeof(ApiOptions), ApiOptions.Section), (typeof(AzureCredentialOptions), AzureCredentialOptions.Section),
+        ];
+        foreach ((Type type, string section) in sections)
+        {
+            foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            {
+                data.Add($"{section}__{property.Name}");
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void LocalSettingsSample_ListsEverySetting(string setting)
+    {
+        using JsonDocument sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "local.settings.sample.json")), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        IEnumerable<string> keys = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name);
+
+        Assert.Contains(keys, key => key == setting || key.StartsWith(setting + "__", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Settings))]
+    public void Readme_DocumentsEverySetting(string setting)
+    {
+        string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+
+        Assert.Contains($"`{setting.Replace("__", ":", StringComparison.Ordinal)}`", readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FunctionsBuild_MetadataListsEveryTriggerOrchestratorAndActivity()
+    {
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        string metadata = Path.Combine(Root, "src", "AdlsOnboarding.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(metadata));
+        Dictionary<string, string> triggers = document.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("bindings").EnumerateArray().First(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).GetProperty("type").GetString()!);
+
+        Assert.Equal("orchestrationTrigger", triggers[nameof(OnboardingOrchestration)]);
+        Assert.Equal("activityTrigger", triggers[nameof(ResolveSecretVersionActivity)]);
+        Assert.Equal("activityTrigger", triggers[nameof(CreateConnectionActivity)]);
+        Assert.Equal("activityTrigger", triggers[nameof(SaveAccountRecordActivity)]);
+        Assert.Equal("httpTrigger", triggers["StartOnboarding"]);
+        Assert.Equal("httpTrigger", triggers["GetOnboardingStatus"]);
+    }
+}
