@@ -28,7 +28,12 @@ public static class SimulatorControlEndpoints
                 state.CreateFaultRate = Math.Clamp(rate, 0, 1);
             }
 
-            return Results.Json(new { latencyMs = state.Latency.TotalMilliseconds, createFaultRate = state.CreateFaultRate });
+            if (knobs.RateLimitPerSecond is { } limit)
+            {
+                state.RateLimitPerSecond = Math.Max(0, limit);
+            }
+
+            return Results.Json(new { latencyMs = state.Latency.TotalMilliseconds, createFaultRate = state.CreateFaultRate, rateLimitPerSecond = state.RateLimitPerSecond, peakConcurrentCalls = state.PeakConcurrentCalls });
         });
         control.MapPost("/faults/{operation}", (SimulatedOperation operation, SimulatedFault fault) =>
         {
@@ -48,5 +53,5 @@ public static class SimulatorControlEndpoints
         return app;
     }
 
-    public sealed record KnobsRequest(double? LatencyMs, double? CreateFaultRate);
+    public sealed record KnobsRequest(double? LatencyMs, double? CreateFaultRate, int? RateLimitPerSecond);
 }

@@ -18,6 +18,7 @@ public static class SimulatorHost
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         configure?.Invoke(builder);
         builder.Services.AddSingleton(state);
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         WebApplication app = builder.Build();
         app.MapAdobeSimulator(state);
         app.MapSimulatorControl(state);

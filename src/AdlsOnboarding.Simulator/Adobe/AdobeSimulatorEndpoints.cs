@@ -38,8 +38,16 @@ public static partial class AdobeSimulatorEndpoints
         string? sandbox = http.Request.Headers["x-sandbox-name"].FirstOrDefault();
         string? authorization = http.Request.Headers.Authorization.FirstOrDefault();
         int status = 0;
+        using IDisposable? inFlight = operation == SimulatedOperation.Token ? null : state.EnterCall();
         try
         {
+            if (operation != SimulatedOperation.Token && !state.TryAdmit(received, out TimeSpan wait))
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                status = await WriteAsync(http, Results.Json(new { error_code = "429050", message = "Too many requests" }, statusCode: 429));
+                return;
+            }
+
             if (operation != SimulatedOperation.Token && state.Latency > TimeSpan.Zero)
             {
                 await Task.Delay(state.Latency, http.RequestAborted);

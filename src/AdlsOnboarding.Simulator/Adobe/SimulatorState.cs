@@ -25,6 +25,64 @@ public sealed class SimulatorState
     /// <summary>Latency added to every Flow Service call.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>Flow Service calls allowed per second (0 = unlimited); above it the gateway answers 429 + Retry-After.</summary>
+    public int RateLimitPerSecond { get; set; }
+
+    private readonly Queue<DateTimeOffset> _recentCalls = new();
+    private int _inFlight;
+
+    /// <summary>The most Flow Service calls that were being served at the same time.</summary>
+    public int PeakConcurrentCalls { get; private set; }
+
+    /// <summary>Counts a call against the rate limit; false when it is over the limit (answer 429).</summary>
+    public bool TryAdmit(DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (RateLimitPerSecond <= 0)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            while (_recentCalls.Count > 0 && now - _recentCalls.Peek() >= TimeSpan.FromSeconds(1))
+            {
+                _recentCalls.Dequeue();
+            }
+
+            if (_recentCalls.Count >= RateLimitPerSecond)
+            {
+                retryAfter = TimeSpan.FromSeconds(1);
+                return false;
+            }
+
+            _recentCalls.Enqueue(now);
+            return true;
+        }
+    }
+
+    public IDisposable EnterCall()
+    {
+        lock (_gate)
+        {
+            _inFlight++;
+            PeakConcurrentCalls = Math.Max(PeakConcurrentCalls, _inFlight);
+        }
+
+        return new CallScope(this);
+    }
+
+    private sealed class CallScope(SimulatorState state) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (state._gate)
+            {
+                state._inFlight--;
+            }
+        }
+    }
+
     public Random Random { get; set; } = new(12345);
 
     public IReadOnlyList<SimulatedConnection> Connections
@@ -184,6 +242,9 @@ public sealed class SimulatorState
             _testResults.Clear();
             CreateFaultRate = 0;
             Latency = TimeSpan.Zero;
+            RateLimitPerSecond = 0;
+            PeakConcurrentCalls = 0;
+            _recentCalls.Clear();
         }
     }
 

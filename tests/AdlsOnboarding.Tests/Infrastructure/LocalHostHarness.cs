@@ -58,7 +58,17 @@ public sealed class LocalHostHarness : IAsyncDisposable
         settings["Onboarding:CreateLease"] = "00:00:05";
         settings["Onboarding:MaxAttempts"] = "8";
         configure?.Invoke(settings);
-        LocalHostProcess host = await LocalHostProcess.StartAsync(settings);
+        LocalHostProcess host;
+        try
+        {
+            host = await LocalHostProcess.StartAsync(settings);
+        }
+        catch
+        {
+            await adobe.DisposeAsync();
+            throw;
+        }
+
         return new LocalHostHarness(adobe, host, tableName, taskHub, settings["Api:StatusTokenKey"]!);
     }
 

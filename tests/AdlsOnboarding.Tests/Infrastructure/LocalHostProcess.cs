@@ -40,7 +40,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         Dictionary<string, string> environment = settings
             .Where(s => s.Value is not null)
             .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        environment["LocalHost__Urls"] = $"http://127.0.0.1:{port}";
+        environment.TryAdd("LocalHost__Urls", $"http://127.0.0.1:{port}");
         environment["LocalSettingsPath"] = "/nonexistent/local.settings.json";
         environment["Logging__LogLevel__Default"] = "Warning";
         LocalHostProcess host = new(environment, port);

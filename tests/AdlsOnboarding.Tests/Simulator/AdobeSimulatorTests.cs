@@ -196,3 +196,39 @@ public sealed class AdobeSimulatorTests : IAsyncLifetime
         Assert.Equal("invalid_client", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
     }
 }
+
+public sealed class AdobeSimulatorControlTests
+{
+    [Fact]
+    public async Task RateLimit_OverTheLimit_429WithRetryAfterAndRuntimeKnobs()
+    {
+        await using RunningSimulator<SimulatorState> sim = await SimulatorHost.StartAdobeAsync();
+        using HttpClient http = new() { BaseAddress = sim.BaseAddress };
+        HttpResponseMessage knobs = await http.PostAsJsonAsync("/_simulator/knobs", new { rateLimitPerSecond = 2, latencyMs = 10 });
+        Assert.Equal(HttpStatusCode.OK, knobs.StatusCode);
+        Assert.Equal(2, sim.State.RateLimitPerSecond);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), sim.State.Latency);
+
+        HttpResponseMessage[] responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/data/foundation/flowservice/connections"))));
+
+        // Two are admitted (and refused by the gateway for lack of a token); the third is throttled first.
+        HttpResponseMessage throttled = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.Equal(TimeSpan.FromSeconds(1), throttled.Headers.RetryAfter!.Delta);
+        Assert.Equal("429050", (await throttled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error_code").GetString());
+    }
+
+    [Fact]
+    public async Task Faults_ScriptedOverHttp_AppliedToTheNextCall()
+    {
+        await using RunningSimulator<SimulatorState> sim = await SimulatorHost.StartAdobeAsync();
+        using HttpClient http = new() { BaseAddress = sim.BaseAddress };
+
+        HttpResponseMessage scripted = await http.PostAsJsonAsync("/_simulator/faults/Token", new { kind = "Status", status = 503, retryAfterSeconds = 4 });
+        HttpResponseMessage token = await http.PostAsync("/ims/token/v3", new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }));
+
+        Assert.Equal(HttpStatusCode.NoContent, scripted.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, token.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(4), token.Headers.RetryAfter!.Delta);
+    }
+}
