@@ -81,6 +81,8 @@ public static class LocalHostApplication
             .AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(OnboardingApi.StatusRoute, (HttpRequest request, string instanceId, DurableTaskClient client, OnboardingApi handlers, CancellationToken cancellationToken) =>
             handlers.GetStatusAsync(request, client, instanceId, cancellationToken));
+        api.MapGet(OnboardingOpenApi.OpenApiRoute, async () => Results.Text(await OnboardingOpenApi.OpenApi3JsonAsync(), "application/json"));
+        api.MapGet(OnboardingOpenApi.SwaggerRoute, async () => Results.Text(await OnboardingOpenApi.Swagger2JsonAsync(), "application/json"));
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
     }
 

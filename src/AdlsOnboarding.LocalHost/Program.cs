@@ -7,6 +7,14 @@ if (args.Length > 0 && args[0] == "onboard-samples")
     return await SampleOnboarding.RunAsync(args[1..]);
 }
 
+// `AdlsOnboarding.LocalHost write-openapi <dir>` regenerates the checked-in OpenAPI documents (docs/).
+if (args.Length > 1 && args[0] == "write-openapi")
+{
+    await File.WriteAllTextAsync(Path.Combine(args[1], "openapi.json"), await AdlsOnboarding.Workflow.Api.OnboardingOpenApi.OpenApi3JsonAsync());
+    await File.WriteAllTextAsync(Path.Combine(args[1], "swagger.json"), await AdlsOnboarding.Workflow.Api.OnboardingOpenApi.Swagger2JsonAsync());
+    return 0;
+}
+
 WebApplication app = await LocalHostApplication.BuildAsync(args);
 await app.RunAsync();
 return 0;

@@ -1,0 +1,234 @@
+using System.Text.Json.Nodes;
+using AdlsOnboarding.Workflow.Onboarding;
+using Microsoft.OpenApi;
+
+namespace AdlsOnboarding.Workflow.Api;
+
+/// <summary>
+/// The OpenAPI description of the whole HTTP API, one source for both hosts: version 3.0 at
+/// <c>/api/openapi.json</c> and 2.0 at <c>/api/swagger.json</c> (Logic Apps custom connectors import 2.0 only).
+/// The same documents are checked in under <c>docs/</c>; a test keeps them, the routes and this class in step.
+/// </summary>
+public static class OnboardingOpenApi
+{
+    public const string OpenApiRoute = "openapi.json";
+    public const string SwaggerRoute = "swagger.json";
+
+    private static readonly Lazy<Task<string>> V3 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi3_0));
+    private static readonly Lazy<Task<string>> V2 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi2_0));
+
+    /// <summary>Every route of the API, as <c>(method, path)</c>; both hosts map exactly these.</summary>
+    public static IReadOnlyList<(string Method, string Path)> Routes { get; } =
+    [
+        ("POST", "/api/" + OnboardingApi.OnboardingsRoute),
+        ("GET", "/api/" + OnboardingApi.StatusRoute),
+        ("GET", "/api/" + OpenApiRoute),
+        ("GET", "/api/" + SwaggerRoute),
+    ];
+
+    public static Task<string> OpenApi3JsonAsync() => V3.Value;
+
+    public static Task<string> Swagger2JsonAsync() => V2.Value;
+
+    public static OpenApiDocument Build()
+    {
+        OpenApiDocument document = new()
+        {
+            Info = new OpenApiInfo
+            {
+                Title = "AdlsOnboarding",
+                Version = "1.0.0",
+                Description = "Onboards Azure Data Lake Storage Gen2 accounts to Adobe Experience Platform: one Flow Service base connection per account, keys read from Azure Key Vault. Long-running: POST answers 202 with a signed status URL to poll (asynchronous request-reply).",
+            },
+            Components = new OpenApiComponents
+            {
+                Schemas = new Dictionary<string, IOpenApiSchema>(),
+                SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+                {
+                    ["functionKey"] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.ApiKey,
+                        In = ParameterLocation.Header,
+                        Name = "x-functions-key",
+                        Description = "An Azure Functions function or host key (local host: LocalHost:ApiKey).",
+                    },
+                },
+            },
+            Paths = new OpenApiPaths(),
+        };
+
+        IDictionary<string, IOpenApiSchema> schemas = document.Components.Schemas;
+        schemas["OnboardingRequest"] = Object(
+            "An ADLS Gen2 account to onboard.",
+            ["storageAccountUrl", "clientId", "tenant", "secretName", "sandbox"],
+            ("storageAccountUrl", String("The account's ADLS Gen2 endpoint, exactly https://<account>.dfs.core.windows.net.", pattern: @"^https://[a-z0-9]{3,24}\.dfs\.core\.windows\.net/?$")),
+            ("clientId", String("The service principal's application (client) id.", format: "uuid")),
+            ("tenant", String("The Microsoft Entra tenant: a GUID or a domain name.")),
+            ("secretName", String("Name of the Key Vault secret that holds the service principal's key.", pattern: "^[0-9a-zA-Z-]{1,127}$")),
+            ("secretVersion", String("A Key Vault secret version; default: the current one.", pattern: "^[0-9a-fA-F]{32}$", nullable: true)),
+            ("sandbox", String("The Experience Platform sandbox.", pattern: "^[a-z][a-z0-9-]{0,255}$")),
+            ("connectionName", String("Name of the Adobe connection; default adls-gen2-<account>.", maxLength: OnboardingRequestValidator.MaxConnectionNameLength, nullable: true)),
+            ("description", String("Description of the Adobe connection.", maxLength: OnboardingRequestValidator.MaxDescriptionLength, nullable: true)));
+        schemas["OnboardingAccepted"] = Object(
+            "The onboarding runs; poll statusUrl.",
+            ["instanceId", "status", "statusUrl"],
+            ("instanceId", String("onboard-<sandbox>-<account>.")),
+            ("status", String("Durable runtime status: Pending or Running.")),
+            ("statusUrl", String("Signed, short-lived status URL; needs no key.", format: "uri")));
+        schemas["OnboardingResult"] = Object(
+            "The account is connected.",
+            ["instanceId", "status", "sandbox", "accountName", "connectionId"],
+            ("instanceId", String("The onboarding's instance id.")),
+            ("status", String("Connected.")),
+            ("sandbox", String("The Experience Platform sandbox.")),
+            ("accountName", String("The storage account name.")),
+            ("connectionId", String("The Adobe base connection id.")),
+            ("etag", String("The connection's etag, quotes included.", nullable: true)),
+            ("connectionName", String("The Adobe connection's name.", nullable: true)),
+            ("action", String("What happened to the connection: created, reused or updated.", nullable: true, values: ["created", "reused", "updated"])),
+            ("credentialTestPassed", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "Adobe's /test result; null when it could not be made." }),
+            ("secretVersion", String("The key version sent to Adobe.", nullable: true)),
+            ("warning", String("For example: several connections already pointed at this account.", nullable: true)),
+            ("completedAt", String("When the onboarding finished.", format: "date-time")));
+        schemas["ProblemDetails"] = Object(
+            "RFC 9457 problem details (application/problem+json).",
+            ["type", "title", "status"],
+            ("type", String("A URN naming the problem.")),
+            ("title", String("Short summary.")),
+            ("status", new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" }),
+            ("detail", String("Explanation.", nullable: true)),
+            ("instanceId", String("The onboarding concerned, where there is one.", nullable: true)),
+            ("statusUrl", String("409: the running onboarding's status URL.", nullable: true)),
+            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretExpired, Conflict, ...).", nullable: true)));
+        schemas["ValidationProblemDetails"] = Object(
+            "400: each bad field and what is wrong with it; nothing was started.",
+            ["type", "title", "status", "errors"],
+            ("type", String("A URN naming the problem.")),
+            ("title", String("Short summary.")),
+            ("status", new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" }),
+            ("detail", String("Which fields are not valid.", nullable: true)),
+            ("errors", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "Field name (body for unreadable JSON) to messages.",
+                AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+            }));
+
+        Dictionary<string, IOpenApiHeader> pollingHeaders = new()
+        {
+            ["Location"] = new OpenApiHeader { Description = "The status URL to poll (fresh token).", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri" } },
+            ["Retry-After"] = new OpenApiHeader { Description = "Seconds to wait before polling.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+        };
+
+        document.Paths["/api/" + OnboardingApi.OnboardingsRoute] = new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Post] = new OpenApiOperation
+                {
+                    OperationId = "StartOnboarding",
+                    Summary = "Start (or join) the onboarding of an ADLS Gen2 account",
+                    Description = "One onboarding per (sandbox, account). The same request while it runs joins it (202); a different one gets 409. After it finished, a new request re-onboards: the connection is reused or updated, never duplicated.",
+                    Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] }],
+                    RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = Ref("OnboardingRequest", document) } },
+                    },
+                    Responses = new OpenApiResponses
+                    {
+                        ["202"] = Response("Accepted: poll the Location URL.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
+                        ["400"] = Response("A field is not valid; nothing was started.", "application/problem+json", Ref("ValidationProblemDetails", document)),
+                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["409"] = Response("A different onboarding of this account is running.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["415"] = Response("The body is not JSON.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+            },
+        };
+
+        document.Paths["/api/" + OnboardingApi.StatusRoute] = new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new OpenApiOperation
+                {
+                    OperationId = "GetOnboardingStatus",
+                    Summary = "Status of an onboarding (the URL from Location)",
+                    Description = "Needs no key: the token in the URL is signed for this one instance and expires. 202 while running, 200 connected, 422 failed (a 4xx: not to be retried).",
+                    Security = [],
+                    Parameters =
+                    [
+                        new OpenApiParameter { Name = "instanceId", In = ParameterLocation.Path, Required = true, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        new OpenApiParameter { Name = "token", In = ParameterLocation.Query, Required = true, Description = "The signed status token from the Location URL.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                    ],
+                    Responses = new OpenApiResponses
+                    {
+                        ["200"] = Response("Connected.", "application/json", Ref("OnboardingResult", document)),
+                        ["202"] = Response("Still running: poll the new Location after Retry-After.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
+                        ["401"] = Response("The token is missing, altered or expired.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["404"] = Response("No such onboarding.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["422"] = Response("The onboarding failed; errorCode says why.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+            },
+        };
+
+        foreach ((string route, string id, string summary) in new[]
+        {
+            (OpenApiRoute, "GetOpenApiDocument", "This API's OpenAPI 3.0 document"),
+            (SwaggerRoute, "GetSwaggerDocument", "This API's OpenAPI 2.0 (Swagger) document, for Logic Apps custom connectors"),
+        })
+        {
+            document.Paths["/api/" + route] = new OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                {
+                    [HttpMethod.Get] = new OpenApiOperation
+                    {
+                        OperationId = id,
+                        Summary = summary,
+                        Security = [],
+                        Responses = new OpenApiResponses { ["200"] = Response("The document.", "application/json", new OpenApiSchema { Type = JsonSchemaType.Object }) },
+                    },
+                },
+            };
+        }
+
+        return document;
+    }
+
+    private static async Task<string> SerializeAsync(OpenApiSpecVersion version)
+    {
+        string json = await Build().SerializeAsJsonAsync(version);
+        // Stable formatting for the checked-in copies.
+        return JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+    }
+
+    private static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    private static OpenApiResponse Response(string description, string mediaType, IOpenApiSchema schema, Dictionary<string, IOpenApiHeader>? headers = null) => new()
+    {
+        Description = description,
+        Headers = headers,
+        Content = new Dictionary<string, IOpenApiMediaType> { [mediaType] = new OpenApiMediaType { Schema = schema } },
+    };
+
+    private static OpenApiSchema Object(string description, string[] required, params (string Name, IOpenApiSchema Schema)[] properties) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = description,
+        Required = new HashSet<string>(required),
+        Properties = properties.ToDictionary(p => p.Name, p => p.Schema),
+    };
+
+    private static OpenApiSchema String(string description, string? format = null, string? pattern = null, int? maxLength = null, bool nullable = false, string[]? values = null) => new()
+    {
+        Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String,
+        Description = description,
+        Format = format,
+        Pattern = pattern,
+        MaxLength = maxLength,
+        Enum = values?.Select(v => (JsonNode)JsonValue.Create(v)).ToList(),
+    };
+}
