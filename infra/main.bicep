@@ -44,6 +44,9 @@ param maximumInstanceCount int = 10
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Deploy the sample Logic App that onboards an account with the asynchronous pattern.')
+param deployLogicAppSample bool = true
+
 var tags = { 'azd-env-name': environmentName, application: 'adls-onboarding' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var vaultName = empty(keyVaultName) ? 'kv-${take(uniqueString(subscription().id, environmentName, keyVaultNameSeed), 13)}' : keyVaultName
@@ -142,6 +145,17 @@ module roles 'app/role-assignments.bicep' = {
   }
 }
 
+module logicApp 'app/logic-app-sample.bicep' = if (deployLogicAppSample) {
+  scope: group
+  params: {
+    location: location
+    tags: tags
+    logicAppName: 'logic-onboard-${token}'
+    functionAppName: functionApp.outputs.name
+    functionAppUrl: 'https://${functionApp.outputs.defaultHostName}'
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = group.name
@@ -150,3 +164,5 @@ output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHos
 output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 output AZURE_KEY_VAULT_URI string = vault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_LOGIC_APP_NAME string = deployLogicAppSample ? logicApp!.outputs.name : ''
+

@@ -139,6 +139,25 @@ public sealed class InfraTests
     }
 
     [Fact]
+    public void LogicAppSample_StatefulConsumptionWithAsyncHttpActionAndBothBranches()
+    {
+        JsonObject workflow = Single("Microsoft.Logic/workflows");
+        JsonObject definition = workflow["properties"]!["definition"]!.AsObject();
+        JsonObject onboard = definition["actions"]!["Onboard_account"]!.AsObject();
+
+        Assert.Equal("Request", definition["triggers"]!["manual"]!["type"]!.GetValue<string>());
+        Assert.Equal("Http", onboard["type"]!.GetValue<string>());
+        Assert.Equal("POST", onboard["inputs"]!["method"]!.GetValue<string>());
+        Assert.EndsWith("/api/onboardings", onboard["inputs"]!["uri"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The asynchronous request-reply pattern stays on (it is the default unless disabled).
+        Assert.DoesNotContain("DisableAsyncPattern", onboard.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("SecureString", definition["parameters"]!["onboardingKey"]!["type"]!.GetValue<string>());
+        Assert.Contains("inputs", onboard["runtimeConfiguration"]!["secureData"]!["properties"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Equal("Succeeded", definition["actions"]!["Connected"]!["runAfter"]!["Onboard_account"]![0]!.GetValue<string>());
+        Assert.Contains("Failed", definition["actions"]!["Onboarding_failed"]!["runAfter"]!["Onboard_account"]!.AsArray().Select(p => p!.GetValue<string>()));
+    }
+
+    [Fact]
     public void AzureYaml_DeploysTheFunctionsProjectWithBicepInfra()
     {
         string yaml = File.ReadAllText(Path.Combine(Root, "azure.yaml"));
