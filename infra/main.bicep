@@ -44,6 +44,9 @@ param maximumInstanceCount int = 10
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('NCRONTAB schedule (with seconds) of the registry sweep that onboards newly registered accounts.')
+param sweepSchedule string = '0 */5 * * * *'
+
 @description('Deploy the sample Logic App that onboards an account with the asynchronous pattern.')
 param deployLogicAppSample bool = true
 
@@ -131,6 +134,7 @@ module functionApp 'app/function-app.bicep' = {
     adobeScopes: adobeScopes
     adobeClientSecretName: adobeClientSecretName
     adobeConnectionSpecId: adobeConnectionSpecId
+    sweepSchedule: sweepSchedule
   }
 }
 

@@ -34,6 +34,9 @@ param adobeScopes string
 param adobeClientSecretName string
 param adobeConnectionSpecId string
 
+@description('NCRONTAB schedule (with seconds) of the registry sweep.')
+param sweepSchedule string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -117,6 +120,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Adobe__Scopes: adobeScopes
       Adobe__ClientSecretName: adobeClientSecretName
       Adobe__ConnectionSpecId: adobeConnectionSpecId
+      // The registry sweep's timer trigger reads %OnboardingSweepSchedule%.
+      OnboardingSweepSchedule: sweepSchedule
       // A Key Vault reference, resolved by the platform with the app's identity: the key is not an app setting.
       Api__StatusTokenKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${statusTokenSecretName})'
     }

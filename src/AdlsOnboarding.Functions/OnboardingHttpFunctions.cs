@@ -24,10 +24,4 @@ public sealed class OnboardingHttpFunctions(OnboardingApi api)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
         new ResultActionResult(await api.GetStatusAsync(request, client, instanceId, cancellationToken));
-
-    /// <summary>Lets the shared handlers' <see cref="IResult"/> answers flow through the Functions pipeline.</summary>
-    private sealed class ResultActionResult(IResult result) : IActionResult
-    {
-        public Task ExecuteResultAsync(ActionContext context) => result.ExecuteAsync(context.HttpContext);
-    }
 }

@@ -60,6 +60,10 @@ public static class LocalHostApplication
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(channel));
 
+        // The same schedule setting as the Functions timer trigger; refuse a bad one at start-up.
+        _ = RegistrySweepService.ParseSchedule(builder.Configuration[Workflow.Registry.SweepOptions.ScheduleSetting] ?? Workflow.Registry.SweepOptions.DefaultSchedule);
+        builder.Services.AddHostedService<RegistrySweepService>();
+
         WebApplication app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
@@ -81,6 +85,15 @@ public static class LocalHostApplication
             .AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(OnboardingApi.StatusRoute, (HttpRequest request, string instanceId, DurableTaskClient client, OnboardingApi handlers, CancellationToken cancellationToken) =>
             handlers.GetStatusAsync(request, client, instanceId, cancellationToken));
+        api.MapPut(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, AccountsApi handlers, CancellationToken cancellationToken) =>
+                handlers.PutAsync(request, sandbox, account, cancellationToken))
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapGet(AccountsApi.AccountRoute, (string sandbox, string account, AccountsApi handlers, CancellationToken cancellationToken) =>
+                handlers.GetAsync(sandbox, account, cancellationToken))
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapGet(AccountsApi.AccountsRoute, (HttpRequest request, AccountsApi handlers, CancellationToken cancellationToken) =>
+                handlers.ListAsync(request, cancellationToken))
+            .AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(OnboardingOpenApi.OpenApiRoute, async () => Results.Text(await OnboardingOpenApi.OpenApi3JsonAsync(), "application/json"));
         api.MapGet(OnboardingOpenApi.SwaggerRoute, async () => Results.Text(await OnboardingOpenApi.Swagger2JsonAsync(), "application/json"));
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));

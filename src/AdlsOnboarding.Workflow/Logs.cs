@@ -26,6 +26,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Request for {InstanceId} refused: a different onboarding of the account is running")]
     public static partial void OnboardingConflict(ILogger logger, string instanceId);
 
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Registry sweep: {Due} due, {Started} started, {Joined} joined, {Running} running, {Conflicts} conflicting, {Invalid} invalid, {Deferred} left for the next sweep")]
+    public static partial void SweepCompleted(ILogger logger, int due, int started, int joined, int running, int conflicts, int invalid, int deferred);
+
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Connection {ConnectionId} ensured for account {Account} in sandbox {Sandbox} ({Action}), onboarding {InstanceId}")]
     public static partial void ConnectionEnsured(ILogger logger, string instanceId, string sandbox, string account, string connectionId, ConnectionAction action);
 

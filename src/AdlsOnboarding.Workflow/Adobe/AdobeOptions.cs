@@ -53,6 +53,14 @@ public sealed class AdobeOptions
     [Range(typeof(TimeSpan), "00:00:00", "02:00:00")]
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Flow Service calls one instance makes at the same time.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentCalls { get; set; } = 8;
+
+    /// <summary>Flow Service calls one instance starts per second (0 = no limit).</summary>
+    [Range(0, 10000)]
+    public int MaxCallsPerSecond { get; set; } = 10;
+
     /// <summary>Page size for connection look-ups.</summary>
     [Range(1, 100)]
     public int LookupPageSize { get; set; } = 50;

@@ -10,13 +10,15 @@ namespace AdlsOnboarding.Workflow.Adobe;
 
 /// <summary>
 /// The Adobe Experience Platform Flow Service calls the product makes on base connections. Every call carries the
-/// five headers Adobe requires; a gateway 401 renews the IMS token and repeats the call once. Failures are
+/// five headers Adobe requires, and passes the <see cref="AdobeTrafficGate"/> (concurrency, rate, 429 pauses); a
+/// gateway 401 renews the IMS token and repeats the call once. Failures are
 /// <see cref="AdobeServiceException"/>s. This client never retries by itself: retries are durable, in the
 /// orchestration, where a <c>Retry-After</c> can be honoured without holding a worker. Thread-safe; registered once.
 /// </summary>
 public sealed class FlowServiceClient(
     IHttpClientFactory httpClientFactory,
     ImsTokenProvider tokens,
+    AdobeTrafficGate gate,
     IOptions<AdobeOptions> options,
     TimeProvider time,
     ILogger<FlowServiceClient> logger)
@@ -153,6 +155,9 @@ public sealed class FlowServiceClient(
             }
 
             HttpClient http = httpClientFactory.CreateClient(HttpClientName);
+
+            // Waiting for the gate (concurrency, rate, a 429's pause) does not count against the request timeout.
+            using IDisposable slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Settings.RequestTimeout);
             long started = time.GetTimestamp();
@@ -177,6 +182,12 @@ public sealed class FlowServiceClient(
             {
                 string errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 AdobeServiceException failure = AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    // Throttling concerns every sender: hold all of this instance's calls back, not only this one.
+                    gate.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                }
+
                 if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)
                 {
                     // An expired or revoked token: renew it once, then give up (a second 401 is permanent).

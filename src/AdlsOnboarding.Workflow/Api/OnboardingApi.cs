@@ -2,7 +2,6 @@ using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Api;
@@ -12,17 +11,15 @@ namespace AdlsOnboarding.Workflow.Api;
 /// here and passes its <see cref="DurableTaskClient"/>. Answers are <see cref="IResult"/>s.
 /// </summary>
 public sealed class OnboardingApi(
+    OnboardingStarter starter,
     StatusTokenService statusTokens,
     PublicUrlBuilder urls,
     IOptions<ApiOptions> apiOptions,
-    IOptions<OnboardingOptions> onboardingOptions,
-    ILogger<OnboardingApi> logger)
+    IOptions<OnboardingOptions> onboardingOptions)
 {
     public const string OnboardingsRoute = "onboardings";
     public const string StatusRoute = "onboardings/{instanceId}";
     public const string RoutePrefix = "/api/";
-
-    private static readonly OrchestrationRuntimeStatus[] ActiveStatuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
     /// <summary><c>POST /api/onboardings</c>: validate, then start the account's onboarding or join the running one.</summary>
     public async Task<IResult> StartAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken = default)
@@ -47,41 +44,13 @@ public sealed class OnboardingApi(
         return await StartOrJoinAsync(request, client, input, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The one start-or-join routine: the same request joins a running onboarding of the account, a different one
-    /// gets 409, and an account with no running onboarding gets a new one (re-onboarding after a finished one).
-    /// </summary>
+    /// <summary>Starts or joins through <see cref="OnboardingStarter"/> and answers 202, or 409 for a different running request.</summary>
     public async Task<IResult> StartOrJoinAsync(HttpRequest request, DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default)
     {
-        string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
-        for (int attempt = 1; ; attempt++)
-        {
-            OrchestrationMetadata? existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && ActiveStatuses.Contains(existing.RuntimeStatus))
-            {
-                OnboardingInput? running = existing.ReadInputAs<OnboardingInput>();
-                if (running?.Fingerprint == input.Fingerprint)
-                {
-                    Logs.OnboardingJoined(logger, instanceId);
-                    return Accepted(request, instanceId, existing.RuntimeStatus);
-                }
-
-                Logs.OnboardingConflict(logger, instanceId);
-                return Problems.Conflict(instanceId, StatusUrl(request, instanceId));
-            }
-
-            try
-            {
-                StartOrchestrationOptions options = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(ActiveStatuses);
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, options, cancellationToken).ConfigureAwait(false);
-                Logs.OnboardingAccepted(logger, instanceId, input.Sandbox, input.AccountName);
-                return Accepted(request, instanceId, OrchestrationRuntimeStatus.Pending);
-            }
-            catch (Exception ex) when (attempt < 3 && ex is not OperationCanceledException)
-            {
-                // Another request started this instance between the read and the start: read again and join it.
-            }
-        }
+        StartResult result = await starter.StartOrJoinAsync(client, input, cancellationToken).ConfigureAwait(false);
+        return result.Outcome == StartOutcome.Conflict
+            ? Problems.Conflict(result.InstanceId, StatusUrl(request, result.InstanceId))
+            : Accepted(request, result.InstanceId, result.Status);
     }
 
     /// <summary><c>GET /api/onboardings/{instanceId}?token=…</c>: 202 while running, 200 connected, 422 failed.</summary>

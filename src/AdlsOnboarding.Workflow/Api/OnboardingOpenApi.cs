@@ -22,6 +22,9 @@ public static class OnboardingOpenApi
     [
         ("POST", "/api/" + OnboardingApi.OnboardingsRoute),
         ("GET", "/api/" + OnboardingApi.StatusRoute),
+        ("PUT", "/api/" + AccountsApi.AccountRoute),
+        ("GET", "/api/" + AccountsApi.AccountRoute),
+        ("GET", "/api/" + AccountsApi.AccountsRoute),
         ("GET", "/api/" + OpenApiRoute),
         ("GET", "/api/" + SwaggerRoute),
     ];
@@ -90,6 +93,47 @@ public static class OnboardingOpenApi
             ("secretVersion", String("The key version sent to Adobe.", nullable: true)),
             ("warning", String("For example: several connections already pointed at this account.", nullable: true)),
             ("completedAt", String("When the onboarding finished.", format: "date-time")));
+        schemas["AccountRegistration"] = Object(
+            "An account to register; the sandbox and account name come from the path.",
+            ["clientId", "tenant", "secretName"],
+            ("storageAccountUrl", String("Optional; if given, must be https://<account>.dfs.core.windows.net for the account in the path.", nullable: true)),
+            ("clientId", String("The service principal's application (client) id.", format: "uuid")),
+            ("tenant", String("The Microsoft Entra tenant: a GUID or a domain name.")),
+            ("secretName", String("Name of the Key Vault secret that holds the service principal's key.", pattern: "^[0-9a-zA-Z-]{1,127}$")),
+            ("secretVersion", String("A Key Vault secret version; default: the current one.", pattern: "^[0-9a-fA-F]{32}$", nullable: true)),
+            ("connectionName", String("Name of the Adobe connection; default adls-gen2-<account>.", maxLength: OnboardingRequestValidator.MaxConnectionNameLength, nullable: true)),
+            ("description", String("Description of the Adobe connection.", maxLength: OnboardingRequestValidator.MaxDescriptionLength, nullable: true)));
+        schemas["Account"] = Object(
+            "An account's registration and onboarding state.",
+            ["sandbox", "accountName", "status"],
+            ("sandbox", String("The Experience Platform sandbox.")),
+            ("accountName", String("The storage account name.")),
+            ("storageAccountUrl", String("The ADLS Gen2 endpoint.", nullable: true)),
+            ("clientId", String("The service principal's client id.", nullable: true)),
+            ("tenant", String("The service principal's tenant.", nullable: true)),
+            ("secretName", String("The Key Vault secret with the key.", nullable: true)),
+            ("secretVersion", String("The key version last sent to Adobe.", nullable: true)),
+            ("connectionName", String("The Adobe connection's name.", nullable: true)),
+            ("description", String("The Adobe connection's description.", nullable: true)),
+            ("status", String("Pending, Onboarding, Connected, Failed, Offboarding or Offboarded.", values: Enum.GetNames<OnboardingStatus>())),
+            ("lastAction", String("The last thing that happened to the record.", nullable: true)),
+            ("connectionId", String("The Adobe base connection id.", nullable: true)),
+            ("connectionEtag", String("The connection's etag.", nullable: true)),
+            ("credentialTestPassed", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null }),
+            ("attemptCount", new OpenApiSchema { Type = JsonSchemaType.Integer | JsonSchemaType.Null, Format = "int32" }),
+            ("errorCode", String("Adobe's or our error code of the last failure.", nullable: true)),
+            ("errorMessage", String("What failed.", nullable: true)),
+            ("willRetry", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "Failed only: whether the sweep will try again (transient cause)." }),
+            ("nextAttemptAt", String("Failed and retriable: when the sweep may try again.", format: "date-time", nullable: true)),
+            ("warning", String("A warning from the last onboarding.", nullable: true)),
+            ("instanceId", String("The last onboarding's instance id.", nullable: true)),
+            ("createdAt", String("When the record was created.", format: "date-time", nullable: true)),
+            ("updatedAt", String("When the record last changed.", format: "date-time", nullable: true)));
+        schemas["AccountPage"] = Object(
+            "One page of accounts.",
+            ["items"],
+            ("items", new OpenApiSchema { Type = JsonSchemaType.Array, Items = Ref("Account", document) }),
+            ("continuationToken", String("Pass as continuationToken for the next page; null on the last page.", nullable: true)));
         schemas["ProblemDetails"] = Object(
             "RFC 9457 problem details (application/problem+json).",
             ["type", "title", "status"],
@@ -169,6 +213,78 @@ public static class OnboardingOpenApi
                         ["401"] = Response("The token is missing, altered or expired.", "application/problem+json", Ref("ProblemDetails", document)),
                         ["404"] = Response("No such onboarding.", "application/problem+json", Ref("ProblemDetails", document)),
                         ["422"] = Response("The onboarding failed; errorCode says why.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+            },
+        };
+
+        OpenApiSecurityRequirement functionKey = new() { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] };
+        OpenApiParameter sandboxParameter = new() { Name = "sandbox", In = ParameterLocation.Path, Required = true, Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z][a-z0-9-]{0,255}$" } };
+        OpenApiParameter accountParameter = new() { Name = "account", In = ParameterLocation.Path, Required = true, Description = "The storage account name.", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z0-9]{3,24}$" } };
+        document.Paths["/api/" + AccountsApi.AccountRoute] = new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Put] = new OpenApiOperation
+                {
+                    OperationId = "RegisterAccount",
+                    Summary = "Register or update an account; the registry sweep onboards it",
+                    Description = "Idempotent. A new or changed registration is Pending until the next sweep starts its onboarding; an unchanged one is left as it is.",
+                    Security = [functionKey],
+                    Parameters = [sandboxParameter, accountParameter],
+                    RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = Ref("AccountRegistration", document) } },
+                    },
+                    Responses = new OpenApiResponses
+                    {
+                        ["200"] = Response("Updated (now Pending) or unchanged.", "application/json", Ref("Account", document)),
+                        ["201"] = Response("Registered (Pending).", "application/json", Ref("Account", document), new Dictionary<string, IOpenApiHeader> { ["Location"] = new OpenApiHeader { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } }),
+                        ["400"] = Response("A field is not valid; nothing was written.", "application/problem+json", Ref("ValidationProblemDetails", document)),
+                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["409"] = Response("The account is being onboarded.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["415"] = Response("The body is not JSON.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+                [HttpMethod.Get] = new OpenApiOperation
+                {
+                    OperationId = "GetAccount",
+                    Summary = "One account of the registry",
+                    Security = [functionKey],
+                    Parameters = [sandboxParameter, accountParameter],
+                    Responses = new OpenApiResponses
+                    {
+                        ["200"] = Response("The account.", "application/json", Ref("Account", document)),
+                        ["400"] = Response("Not a sandbox or account name.", "application/problem+json", Ref("ValidationProblemDetails", document)),
+                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["404"] = Response("Not registered.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+            },
+        };
+
+        document.Paths["/api/" + AccountsApi.AccountsRoute] = new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new OpenApiOperation
+                {
+                    OperationId = "ListAccounts",
+                    Summary = "Accounts of the registry with their status, a page at a time",
+                    Security = [functionKey],
+                    Parameters =
+                    [
+                        new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()) },
+                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+                        new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                    ],
+                    Responses = new OpenApiResponses
+                    {
+                        ["200"] = Response("A page of accounts.", "application/json", Ref("AccountPage", document)),
+                        ["400"] = Response("A query parameter is not valid.", "application/problem+json", Ref("ValidationProblemDetails", document)),
+                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
                     },
                 },
             },

@@ -13,8 +13,12 @@ public static class OnboardingRequestReader
     private static readonly string[] KnownFields =
         ["storageAccountUrl", "clientId", "tenant", "secretName", "secretVersion", "sandbox", "connectionName", "description"];
 
-    public static async Task<(OnboardingRequest? Request, Dictionary<string, string[]> Errors)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>A registration carries the same fields, but its sandbox and account come from the path.</summary>
+    private static readonly string[] RegistrationFields = [.. KnownFields.Where(f => f != "sandbox")];
+
+    public static async Task<(OnboardingRequest? Request, Dictionary<string, string[]> Errors)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken, bool registration = false)
     {
+        string[] known = registration ? RegistrationFields : KnownFields;
         Dictionary<string, string[]> errors = [];
         if (request.ContentLength > maxBytes)
         {
@@ -63,7 +67,7 @@ public static class OnboardingRequestReader
             Dictionary<string, string?> values = [];
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
-                if (!KnownFields.Contains(property.Name, StringComparer.Ordinal))
+                if (!known.Contains(property.Name, StringComparer.Ordinal))
                 {
                     errors[Printable(property.Name)] = ["Unknown field."];
                 }

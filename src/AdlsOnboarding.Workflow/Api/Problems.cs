@@ -38,6 +38,19 @@ public static class Problems
         title: "No such onboarding.",
         extensions: new Dictionary<string, object?> { ["instanceId"] = instanceId });
 
+    public static IResult RegistrationConflict(string instanceId) => Results.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        type: TypeBase + "onboarding-running",
+        title: "The account is being onboarded.",
+        detail: "Its registration can change once this onboarding has ended.",
+        extensions: new Dictionary<string, object?> { ["instanceId"] = instanceId });
+
+    public static IResult AccountNotFound(string sandbox, string account) => Results.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        type: TypeBase + "not-found",
+        title: "No such account in the registry.",
+        extensions: new Dictionary<string, object?> { ["sandbox"] = sandbox, ["account"] = account });
+
     /// <summary>A failed outcome is a 4xx: callers such as Logic Apps must not retry it as they retry 5xx.</summary>
     public static IResult OnboardingFailed(string instanceId, string errorCode, string message) => Results.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity,

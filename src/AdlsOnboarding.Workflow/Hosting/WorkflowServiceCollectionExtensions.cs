@@ -33,6 +33,7 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
+        services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());
@@ -65,6 +66,7 @@ public static class WorkflowServiceCollectionExtensions
         // Adobe: the clients are singletons over named HttpClients; they carry no retry handler of their own,
         // since retries are durable (see DurableRetry).
         services.AddHttpClient(ImsTokenProvider.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<AdobeTrafficGate>();
         services.AddHttpClient(FlowServiceClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ImsTokenProvider>();
         services.TryAddSingleton<FlowServiceClient>();
@@ -76,6 +78,10 @@ public static class WorkflowServiceCollectionExtensions
 
         services.TryAddSingleton<StatusTokenService>();
         services.TryAddSingleton<PublicUrlBuilder>();
+        services.TryAddSingleton<OnboardingStarter>();
+        services.TryAddSingleton<Registry.AccountRegistry>();
+        services.TryAddSingleton<Registry.RegistrySweeper>();
+        services.TryAddSingleton<AccountsApi>();
         services.TryAddSingleton<OnboardingApi>();
         return services;
     }

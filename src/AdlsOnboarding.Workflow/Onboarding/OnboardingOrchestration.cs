@@ -2,6 +2,7 @@ using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
 
@@ -62,6 +63,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
                     AttemptCount = createAttempts.Retries + 1,
                     ErrorCode = failure.Code,
                     ErrorMessage = failure.Detail,
+                    ErrorTransient = failure.IsTransient,
                 },
                 retry);
 
@@ -79,7 +81,10 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         ClientId: input.ClientId,
         Tenant: input.Tenant,
         SecretName: input.SecretName,
-        ConnectionName: input.ConnectionName);
+        ConnectionName: input.ConnectionName,
+        Description: input.Description,
+        RequestedSecretVersion: input.SecretVersion ?? "",
+        RegistrationFingerprint: input.Fingerprint);
 }
 
 public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion);
@@ -98,13 +103,27 @@ public sealed class CreateConnectionActivity(ConnectionReconciler reconciler) : 
         reconciler.EnsureConnectionAsync(input, cancellationToken);
 }
 
-/// <summary>Merges a status change into the account's record in Table Storage.</summary>
-public sealed class SaveAccountRecordActivity(AccountRecordStore records) : IWorkflowActivity<AccountRecordUpdate, bool>
+/// <summary>
+/// Merges a status change into the account's record in Table Storage. A failure also sets when the registry sweep
+/// may try the account again (transient causes only, with a backoff that grows with each failure in a row).
+/// </summary>
+public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptions<Registry.SweepOptions> sweep, TimeProvider time) : IWorkflowActivity<AccountRecordUpdate, bool>
 {
     public async Task<bool> RunAsync(AccountRecordUpdate input, CancellationToken cancellationToken = default)
     {
         try
         {
+            if (input.Status == OnboardingStatus.Failed)
+            {
+                AccountRecord? current = await records.GetAsync(input.Sandbox, input.AccountName, cancellationToken).ConfigureAwait(false);
+                int failures = (current?.ConsecutiveFailures ?? 0) + 1;
+                input = input with { ConsecutiveFailures = failures, NextAttemptAt = time.GetUtcNow() + sweep.Value.BackoffAfter(failures) };
+            }
+            else if (input.Status == OnboardingStatus.Connected)
+            {
+                input = input with { ConsecutiveFailures = 0, ErrorTransient = false };
+            }
+
             await records.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -34,6 +34,14 @@ public sealed class AccountRecord : ITableEntity
 
     public string? ConnectionName { get; set; }
 
+    public string? Description { get; set; }
+
+    /// <summary>The key version the registration pins; empty: the current version at each onboarding.</summary>
+    public string? RequestedSecretVersion { get; set; }
+
+    /// <summary>Fingerprint of the registered request: a change makes a failed account eligible again.</summary>
+    public string? RegistrationFingerprint { get; set; }
+
     public string? ConnectionId { get; set; }
 
     public string? ConnectionEtag { get; set; }
@@ -49,6 +57,15 @@ public sealed class AccountRecord : ITableEntity
     public string? ErrorMessage { get; set; }
 
     public string? Warning { get; set; }
+
+    /// <summary>Whether the last failure's cause is transient, so the registry sweep will try again.</summary>
+    public bool? ErrorTransient { get; set; }
+
+    /// <summary>Failures in a row; drives the sweep's backoff for this account.</summary>
+    public int? ConsecutiveFailures { get; set; }
+
+    /// <summary>When the sweep may start this account again after a transient failure.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
 
     public string? InstanceId { get; set; }
 

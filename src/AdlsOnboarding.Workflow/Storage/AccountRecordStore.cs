@@ -105,6 +105,79 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
         await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Adds a record; false when the account already has one.</summary>
+    public async Task<bool> TryAddAsync(AccountRecordUpdate record, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset now = time.GetUtcNow();
+        TableEntity entity = record.ToEntity(now);
+        entity["CreatedAt"] = now;
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Merges an update only if the record is unchanged since it was read; false when it changed meanwhile.</summary>
+    public async Task<bool> TryMergeAsync(AccountRecordUpdate update, ETag seen, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.UpdateEntityAsync(update.ToEntity(time.GetUtcNow()), seen, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One page of records, filtered by sandbox and status (values escaped by the SDK, never concatenated).</summary>
+    public async Task<(IReadOnlyList<AccountRecord> Items, string? ContinuationToken)> ListAsync(string? sandbox, OnboardingStatus? status, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        List<string> filters = [];
+        if (sandbox is not null)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {sandbox}"));
+        }
+
+        if (status is not null)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
+        }
+
+        string? filter = filters.Count == 0 ? null : string.Join(" and ", filters);
+        await foreach (Page<AccountRecord> page in table.QueryAsync<AccountRecord>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize).ConfigureAwait(false))
+        {
+            return (page.Values, page.ContinuationToken);
+        }
+
+        return ([], null);
+    }
+
+    /// <summary>
+    /// Records the sweep should act on: registered and not yet onboarded, failed for a transient cause and due
+    /// again, or still marked onboarding long after their last update.
+    /// </summary>
+    public async IAsyncEnumerable<AccountRecord> QueryDueAsync(DateTimeOffset now, DateTimeOffset staleBefore, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        string pending = nameof(OnboardingStatus.Pending), failed = nameof(OnboardingStatus.Failed), onboarding = nameof(OnboardingStatus.Onboarding);
+        string filter = TableClient.CreateQueryFilter(
+            $"Status eq {pending} or (Status eq {failed} and ErrorTransient eq {true} and NextAttemptAt le {now}) or (Status eq {onboarding} and UpdatedAt le {staleBefore})");
+        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
+
     private Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         // Created once per process; a failed attempt is retried by the next call.
@@ -131,6 +204,9 @@ public sealed record AccountRecordUpdate(
     string? SecretName = null,
     string? SecretVersion = null,
     string? ConnectionName = null,
+    string? Description = null,
+    string? RequestedSecretVersion = null,
+    string? RegistrationFingerprint = null,
     string? ConnectionId = null,
     string? ConnectionEtag = null,
     bool? CredentialTestPassed = null,
@@ -138,6 +214,9 @@ public sealed record AccountRecordUpdate(
     string? ErrorCode = null,
     string? ErrorMessage = null,
     string? Warning = null,
+    bool? ErrorTransient = null,
+    int? ConsecutiveFailures = null,
+    DateTimeOffset? NextAttemptAt = null,
     bool ClearError = false)
 {
     internal TableEntity ToEntity(DateTimeOffset now)
@@ -155,6 +234,12 @@ public sealed record AccountRecordUpdate(
         Set(entity, "SecretName", SecretName);
         Set(entity, "SecretVersion", SecretVersion);
         Set(entity, "ConnectionName", ConnectionName);
+        Set(entity, "Description", Description);
+        Set(entity, "RequestedSecretVersion", RequestedSecretVersion);
+        Set(entity, "RegistrationFingerprint", RegistrationFingerprint);
+        Set(entity, "ErrorTransient", ErrorTransient);
+        Set(entity, "ConsecutiveFailures", ConsecutiveFailures);
+        Set(entity, "NextAttemptAt", NextAttemptAt);
         Set(entity, "ConnectionId", ConnectionId);
         Set(entity, "ConnectionEtag", ConnectionEtag);
         Set(entity, "CredentialTestPassed", CredentialTestPassed);

@@ -33,6 +33,7 @@ public sealed class RepositoryContractTests
             (typeof(AdobeOptions), AdobeOptions.Section), (typeof(SecretStoreOptions), SecretStoreOptions.Section),
             (typeof(AccountStoreOptions), AccountStoreOptions.Section), (typeof(OnboardingOptions), OnboardingOptions.Section),
             (typeof(ApiOptions), ApiOptions.Section), (typeof(AzureCredentialOptions), AzureCredentialOptions.Section),
+            (typeof(AdlsOnboarding.Workflow.Registry.SweepOptions), AdlsOnboarding.Workflow.Registry.SweepOptions.Section),
         ];
         foreach ((Type type, string section) in sections)
         {
@@ -80,5 +81,7 @@ public sealed class RepositoryContractTests
         Assert.Equal("activityTrigger", triggers[nameof(SaveAccountRecordActivity)]);
         Assert.Equal("httpTrigger", triggers["StartOnboarding"]);
         Assert.Equal("httpTrigger", triggers["GetOnboardingStatus"]);
+        Assert.Equal("httpTrigger", triggers["RegisterAccount"]);
+        Assert.Equal("timerTrigger", triggers["SweepRegistry"]);
     }
 }

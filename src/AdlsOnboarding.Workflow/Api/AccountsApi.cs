@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Workflow.Api;
+
+/// <summary>An account as the registry API shows it: its registration, status and Adobe ids. No secrets.</summary>
+public sealed record AccountView(
+    string Sandbox,
+    string AccountName,
+    string? StorageAccountUrl,
+    string? ClientId,
+    string? Tenant,
+    string? SecretName,
+    string? SecretVersion,
+    string? ConnectionName,
+    string? Description,
+    string Status,
+    string? LastAction,
+    string? ConnectionId,
+    string? ConnectionEtag,
+    bool? CredentialTestPassed,
+    int? AttemptCount,
+    string? ErrorCode,
+    string? ErrorMessage,
+    bool? WillRetry,
+    DateTimeOffset? NextAttemptAt,
+    string? Warning,
+    string? InstanceId,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt)
+{
+    public static AccountView From(AccountRecord r)
+    {
+        bool failed = r.StatusValue == OnboardingStatus.Failed;
+        return new AccountView(
+            r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description,
+            r.Status ?? nameof(OnboardingStatus.Pending), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
+            NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, failed && r.ErrorTransient == true ? r.NextAttemptAt : null,
+            NullIfEmpty(r.Warning), r.InstanceId, r.CreatedAt, r.UpdatedAt);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
+
+/// <summary>One page of <c>GET /api/accounts</c>.</summary>
+public sealed record AccountPage(IReadOnlyList<AccountView> Items, string? ContinuationToken);
+
+/// <summary>The registry's HTTP handlers, shared by both hosts: register (PUT), show one, list.</summary>
+public sealed partial class AccountsApi(AccountRegistry registry, AccountRecordStore records, IOptions<ApiOptions> apiOptions)
+{
+    public const string AccountsRoute = "accounts";
+    public const string AccountRoute = "accounts/{sandbox}/{account}";
+    public const int MaxPageSize = 1000;
+
+    /// <summary><c>PUT /api/accounts/{sandbox}/{account}</c>: 201 registered, 200 updated or unchanged, 409 while onboarding.</summary>
+    public async Task<IResult> PutAsync(HttpRequest request, string sandbox, string account, CancellationToken cancellationToken = default)
+    {
+        if (!request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? true)
+        {
+            return Problems.UnsupportedMediaType();
+        }
+
+        Dictionary<string, string[]> errors = RouteErrors(sandbox, account);
+        (OnboardingRequest? body, Dictionary<string, string[]> readErrors) = await OnboardingRequestReader.ReadAsync(request, apiOptions.Value.MaxRequestBodyBytes, cancellationToken, registration: true).ConfigureAwait(false);
+        foreach ((string field, string[] messages) in readErrors)
+        {
+            errors[field] = messages;
+        }
+
+        if (errors.Count > 0 || body is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        string derivedUrl = $"https://{account}.dfs.core.windows.net";
+        if (body.StorageAccountUrl is not null && !string.Equals(body.StorageAccountUrl.TrimEnd('/'), derivedUrl, StringComparison.Ordinal))
+        {
+            return Problems.Validation(new() { ["storageAccountUrl"] = [$"Must be {derivedUrl}, the account in the path (or be left out)."] });
+        }
+
+        if (!OnboardingRequestValidator.TryValidate(body with { StorageAccountUrl = derivedUrl, Sandbox = sandbox }, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> fieldErrors))
+        {
+            return Problems.Validation(fieldErrors);
+        }
+
+        (RegistrationOutcome outcome, AccountRecord record) = await registry.RegisterAsync(valid!, cancellationToken).ConfigureAwait(false);
+        return outcome switch
+        {
+            RegistrationOutcome.Created => Results.Created($"{OnboardingApi.RoutePrefix}accounts/{sandbox}/{account}", AccountView.From(record)),
+            RegistrationOutcome.Conflict => Problems.RegistrationConflict(record.InstanceId ?? OnboardingInstanceId.For(sandbox, account)),
+            _ => Results.Json(AccountView.From(record)),
+        };
+    }
+
+    /// <summary><c>GET /api/accounts/{sandbox}/{account}</c>.</summary>
+    public async Task<IResult> GetAsync(string sandbox, string account, CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, string[]> errors = RouteErrors(sandbox, account);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        AccountRecord? record = await records.GetAsync(sandbox, account, cancellationToken).ConfigureAwait(false);
+        return record is null ? Problems.AccountNotFound(sandbox, account) : Results.Json(AccountView.From(record));
+    }
+
+    /// <summary><c>GET /api/accounts?sandbox=…&amp;status=…&amp;pageSize=…&amp;continuationToken=…</c>.</summary>
+    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, string[]> errors = [];
+        string? sandbox = request.Query["sandbox"].FirstOrDefault();
+        string? statusText = request.Query["status"].FirstOrDefault();
+        string? pageSizeText = request.Query["pageSize"].FirstOrDefault();
+        string? continuation = request.Query["continuationToken"].FirstOrDefault();
+        if (sandbox is not null && !SandboxName().IsMatch(sandbox))
+        {
+            errors["sandbox"] = ["Must be a sandbox name: lowercase letters, digits and hyphens, starting with a letter."];
+        }
+
+        OnboardingStatus? status = null;
+        if (statusText is not null)
+        {
+            if (Enum.TryParse(statusText, ignoreCase: false, out OnboardingStatus parsed) && Enum.IsDefined(parsed) && !int.TryParse(statusText, out _))
+            {
+                status = parsed;
+            }
+            else
+            {
+                errors["status"] = [$"Must be one of {string.Join(", ", Enum.GetNames<OnboardingStatus>())}."];
+            }
+        }
+
+        int pageSize = 100;
+        if (pageSizeText is not null && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            errors["pageSize"] = [$"Must be a whole number from 1 to {MaxPageSize}."];
+        }
+
+        if (continuation is not null && (continuation.Length > 2048 || continuation.Any(char.IsControl)))
+        {
+            errors["continuationToken"] = ["Must be a token from a previous page."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        try
+        {
+            (IReadOnlyList<AccountRecord> items, string? next) = await records.ListAsync(sandbox, status, continuation, pageSize, cancellationToken).ConfigureAwait(false);
+            return Results.Json(new AccountPage([.. items.Select(AccountView.From)], next));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or Azure.RequestFailedException { Status: 400 })
+        {
+            return Problems.Validation(new() { ["continuationToken"] = ["Must be a token from a previous page."] });
+        }
+    }
+
+    private static Dictionary<string, string[]> RouteErrors(string sandbox, string account)
+    {
+        Dictionary<string, string[]> errors = [];
+        if (!SandboxName().IsMatch(sandbox))
+        {
+            errors["sandbox"] = ["Must be a sandbox name: lowercase letters, digits and hyphens, starting with a letter."];
+        }
+
+        if (!AccountName().IsMatch(account))
+        {
+            errors["account"] = ["Must be a storage account name: 3-24 lowercase letters and digits."];
+        }
+
+        return errors;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,255}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SandboxName();
+
+    [GeneratedRegex("^[a-z0-9]{3,24}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AccountName();
+}

@@ -1,0 +1,80 @@
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Storage;
+
+namespace AdlsOnboarding.Workflow.Registry;
+
+/// <summary>What a registration did.</summary>
+public enum RegistrationOutcome
+{
+    Created,
+    Updated,
+    Unchanged,
+
+    /// <summary>The account is being onboarded; its registration cannot change until that ends.</summary>
+    Conflict,
+}
+
+/// <summary>
+/// The account registry: the account records, written by portals and operators (<c>PUT</c>) and read by the sweep.
+/// Registering is idempotent; a changed registration makes the account <c>Pending</c> again, which is also how a
+/// permanently failed account becomes eligible for another attempt.
+/// </summary>
+public sealed class AccountRegistry(AccountRecordStore records)
+{
+    public async Task<(RegistrationOutcome Outcome, AccountRecord Record)> RegisterAsync(ValidOnboardingRequest registration, CancellationToken cancellationToken = default)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            AccountRecord? current = await records.GetAsync(registration.Sandbox, registration.AccountName, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                if (await records.TryAddAsync(Pending(registration, "Registered"), cancellationToken).ConfigureAwait(false))
+                {
+                    return (RegistrationOutcome.Created, await ReadAsync(registration, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            else if (current.RegistrationFingerprint == registration.Fingerprint)
+            {
+                return (RegistrationOutcome.Unchanged, current);
+            }
+            else if (current.StatusValue == OnboardingStatus.Onboarding)
+            {
+                return (RegistrationOutcome.Conflict, current);
+            }
+            else if (await records.TryMergeAsync(Pending(registration, "RegistrationChanged") with { ClearError = true, ConsecutiveFailures = 0, ErrorTransient = false }, current.ETag, cancellationToken).ConfigureAwait(false))
+            {
+                return (RegistrationOutcome.Updated, await ReadAsync(registration, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException($"The record of {registration.Sandbox}/{registration.AccountName} keeps changing; try again.");
+            }
+        }
+    }
+
+    private async Task<AccountRecord> ReadAsync(ValidOnboardingRequest registration, CancellationToken cancellationToken) =>
+        await records.GetAsync(registration.Sandbox, registration.AccountName, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException("The record vanished after it was written.");
+
+    private static AccountRecordUpdate Pending(ValidOnboardingRequest registration, string action) => new(
+        registration.Sandbox, registration.AccountName, OnboardingStatus.Pending, action,
+        StorageAccountUrl: registration.StorageAccountUrl,
+        ClientId: registration.ClientId,
+        Tenant: registration.Tenant,
+        SecretName: registration.SecretName,
+        ConnectionName: registration.ConnectionName,
+        Description: registration.Description,
+        RequestedSecretVersion: registration.SecretVersion ?? "",
+        RegistrationFingerprint: registration.Fingerprint);
+
+    /// <summary>The onboarding request a record stands for; null when the stored registration is no longer valid.</summary>
+    public static ValidOnboardingRequest? RequestOf(AccountRecord record)
+    {
+        OnboardingRequest request = new(
+            record.StorageAccountUrl, record.ClientId, record.Tenant, record.SecretName,
+            string.IsNullOrEmpty(record.RequestedSecretVersion) ? null : record.RequestedSecretVersion,
+            record.PartitionKey, record.ConnectionName, record.Description);
+        return OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out _) && valid!.AccountName == record.RowKey ? valid : null;
+    }
+}

@@ -1,0 +1,137 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Api;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Storage;
+
+namespace AdlsOnboarding.Tests.Workflow;
+
+/// <summary>The registry sweep: registered accounts get onboarded once, failures are retried only when they should be.</summary>
+public sealed class RegistrySweepTests
+{
+    private static async Task<WorkflowHarness> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        await WorkflowHarness.StartAsync(s =>
+        {
+            s["Sweep:RetryBackoff"] = "00:00:01";
+            configure?.Invoke(s);
+        });
+
+    private static async Task RegisterAsync(WorkflowHarness harness, string account, string? description = null)
+    {
+        OnboardingRequest request = WorkflowHarness.Request(account) with { Description = description };
+        Assert.True(OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out _));
+        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(valid!);
+    }
+
+    private static Task<SweepReport> SweepAsync(WorkflowHarness harness) =>
+        harness.Host.Services.GetService<RegistrySweeper>().SweepAsync(harness.Client);
+
+    [Fact]
+    public async Task Sweep_RegisteredAccounts_OnboardsEachOnceAndThenHasNothingDue()
+    {
+        await using WorkflowHarness harness = await StartAsync();
+        string[] accounts = ["sweepone", "sweeptwo", "sweepthree"];
+        foreach (string account in accounts)
+        {
+            await RegisterAsync(harness, account);
+        }
+
+        SweepReport first = await SweepAsync(harness);
+        foreach (string account in accounts)
+        {
+            await harness.WaitAsync($"onboard-prod-{account}");
+        }
+
+        SweepReport second = await SweepAsync(harness);
+
+        Assert.Equal(3, first.Due);
+        Assert.Equal(3, first.Started);
+        Assert.Equal(0, second.Due);
+        Assert.Equal(3, harness.Adobe.State.Connections.Count);
+        foreach (string account in accounts)
+        {
+            Assert.Equal("Connected", (await harness.RecordAsync("prod", account))!.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Sweep_MoreDueThanTheLimit_StartsTheLimitAndDefersTheRest()
+    {
+        await using WorkflowHarness harness = await StartAsync(s => s["Sweep:MaxStartsPerSweep"] = "2");
+        foreach (string account in new[] { "limitone", "limittwo", "limitthree" })
+        {
+            await RegisterAsync(harness, account);
+        }
+
+        SweepReport report = await SweepAsync(harness);
+
+        Assert.Equal(2, report.Started);
+        Assert.Equal(1, report.Deferred);
+    }
+
+    [Fact]
+    public async Task Sweep_PermanentFailure_NotRetriedUntilTheRegistrationChanges()
+    {
+        await using WorkflowHarness harness = await StartAsync();
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Status, 400, Code: "1415-400"));
+        await RegisterAsync(harness, "permfail");
+        await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-permfail");
+        AccountRecord failed = (await harness.RecordAsync("prod", "permfail"))!;
+
+        await Task.Delay(1200);
+        SweepReport later = await SweepAsync(harness);
+        await RegisterAsync(harness, "permfail", description: "fixed");
+        SweepReport afterChange = await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-permfail");
+
+        Assert.Equal("Failed", failed.Status);
+        Assert.False(failed.ErrorTransient);
+        Assert.Equal(0, later.Due);
+        Assert.Equal(1, afterChange.Started);
+        Assert.Equal("Connected", (await harness.RecordAsync("prod", "permfail"))!.Status);
+        Assert.Equal(2, harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
+    }
+
+    [Fact]
+    public async Task Sweep_TransientFailure_RetriedOnceDue()
+    {
+        await using WorkflowHarness harness = await StartAsync(s => s["Onboarding:MaxAttempts"] = "1");
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Unavailable());
+        await RegisterAsync(harness, "transient");
+        await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-transient");
+        AccountRecord failed = (await harness.RecordAsync("prod", "transient"))!;
+
+        SweepReport tooEarly = await SweepAsync(harness);
+        await Task.Delay(failed.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+        SweepReport due = await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-transient");
+
+        Assert.Equal("Failed", failed.Status);
+        Assert.True(failed.ErrorTransient);
+        Assert.Equal("1103-503", failed.ErrorCode);
+        Assert.Equal(0, tooEarly.Due);
+        Assert.Equal(1, due.Started);
+        Assert.Equal("Connected", (await harness.RecordAsync("prod", "transient"))!.Status);
+        Assert.Single(harness.Adobe.State.Connections);
+    }
+
+    [Fact]
+    public async Task Sweep_WhileTheSameOnboardingRuns_JoinsInsteadOfStartingAnother()
+    {
+        await using WorkflowHarness harness = await StartAsync();
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(2)));
+        await RegisterAsync(harness, "joined");
+        SweepReport first = await SweepAsync(harness);
+
+        SweepReport second = await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-joined");
+
+        Assert.Equal(1, first.Started);
+        Assert.Equal(0, second.Started);
+        Assert.Equal(1, second.Joined + second.Running);
+        Assert.Single(harness.Adobe.State.Connections);
+    }
+}
