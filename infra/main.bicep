@@ -55,6 +55,8 @@ var token = toLower(uniqueString(subscription().id, environmentName, location))
 var vaultName = empty(keyVaultName) ? 'kv-${take(uniqueString(subscription().id, environmentName, keyVaultNameSeed), 13)}' : keyVaultName
 var deploymentContainerName = 'app-package-${take(token, 8)}'
 var accountTableName = 'AdlsAccounts'
+var eventsQueueName = 'keyvault-events'
+var deadLetterContainerName = 'keyvault-events-deadletter'
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -89,6 +91,8 @@ module storage 'app/storage.bicep' = {
     storageAccountName: 'st${take(token, 20)}'
     deploymentContainerName: deploymentContainerName
     accountTableName: accountTableName
+    eventsQueueName: eventsQueueName
+    deadLetterContainerName: deadLetterContainerName
   }
 }
 
@@ -135,6 +139,19 @@ module functionApp 'app/function-app.bicep' = {
     adobeClientSecretName: adobeClientSecretName
     adobeConnectionSpecId: adobeConnectionSpecId
     sweepSchedule: sweepSchedule
+    eventsQueueName: eventsQueueName
+  }
+}
+
+module keyVaultEvents 'app/keyvault-events.bicep' = {
+  scope: group
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: vault.outputs.name
+    storageAccountName: storage.outputs.name
+    eventsQueueName: eventsQueueName
+    deadLetterContainerName: deadLetterContainerName
   }
 }
 

@@ -37,6 +37,9 @@ param adobeConnectionSpecId string
 @description('NCRONTAB schedule (with seconds) of the registry sweep.')
 param sweepSchedule string
 
+@description('Storage queue Event Grid delivers Key Vault secret events to.')
+param eventsQueueName string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -122,6 +125,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Adobe__ConnectionSpecId: adobeConnectionSpecId
       // The registry sweep's timer trigger reads %OnboardingSweepSchedule%.
       OnboardingSweepSchedule: sweepSchedule
+      // The queue trigger reads Key Vault's events from here (%KeyVaultEventsQueue%).
+      KeyVaultEventsQueue: eventsQueueName
       // A Key Vault reference, resolved by the platform with the app's identity: the key is not an app setting.
       Api__StatusTokenKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${statusTokenSecretName})'
     }

@@ -5,6 +5,8 @@ param tags object
 param storageAccountName string
 param deploymentContainerName string
 param accountTableName string
+param eventsQueueName string
+param deadLetterContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageAccountName
@@ -30,10 +32,19 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       name: deploymentContainerName
       properties: { publicAccess: 'None' }
     }
+
+    resource deadLetters 'containers' = {
+      name: deadLetterContainerName
+      properties: { publicAccess: 'None' }
+    }
   }
 
   resource queues 'queueServices' = {
     name: 'default'
+
+    resource keyVaultEvents 'queues' = {
+      name: eventsQueueName
+    }
   }
 
   resource tables 'tableServices' = {

@@ -2,6 +2,7 @@ using AdlsOnboarding.Workflow.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace AdlsOnboarding.Functions;
 
@@ -23,6 +24,15 @@ public sealed class AccountsHttpFunctions(AccountsApi api)
         string account,
         CancellationToken cancellationToken) =>
         new ResultActionResult(await api.GetAsync(sandbox, account, cancellationToken));
+
+    [Function(nameof(OffboardAccount))]
+    public async Task<IActionResult> OffboardAccount(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = AccountsApi.AccountRoute)] HttpRequest request,
+        string sandbox,
+        string account,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        new ResultActionResult(await api.DeleteAsync(request, client, sandbox, account, cancellationToken));
 
     [Function(nameof(ListAccounts))]
     public async Task<IActionResult> ListAccounts(

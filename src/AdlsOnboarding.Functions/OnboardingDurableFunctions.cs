@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
@@ -13,7 +14,8 @@ namespace AdlsOnboarding.Functions;
 public sealed class OnboardingDurableFunctions(
     ResolveSecretVersionActivity resolveSecretVersion,
     CreateConnectionActivity createConnection,
-    SaveAccountRecordActivity saveAccountRecord)
+    SaveAccountRecordActivity saveAccountRecord,
+    DeleteConnectionActivity deleteConnection)
 {
     [Function(nameof(OnboardingOrchestration))]
     public static Task<OnboardingOutcome> RunOnboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -27,6 +29,15 @@ public sealed class OnboardingDurableFunctions(
     [Function(nameof(CreateConnectionActivity))]
     public Task<ConnectionResult> CreateConnection([ActivityTrigger] CreateConnectionInput input, CancellationToken cancellationToken) =>
         createConnection.RunAsync(input, cancellationToken);
+
+    [Function(nameof(OffboardingOrchestration))]
+    public static Task<OnboardingOutcome> RunOffboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new OffboardingOrchestration().RunAsync(context, context.GetInput<OffboardingInput>()
+            ?? throw new InvalidOperationException("The offboarding orchestration needs an input."));
+
+    [Function(nameof(DeleteConnectionActivity))]
+    public Task<DeletionResult> DeleteConnection([ActivityTrigger] DeleteConnectionInput input, CancellationToken cancellationToken) =>
+        deleteConnection.RunAsync(input, cancellationToken);
 
     [Function(nameof(SaveAccountRecordActivity))]
     public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordUpdate input, CancellationToken cancellationToken) =>

@@ -63,6 +63,8 @@ public static class LocalHostApplication
         // The same schedule setting as the Functions timer trigger; refuse a bad one at start-up.
         _ = RegistrySweepService.ParseSchedule(builder.Configuration[Workflow.Registry.SweepOptions.ScheduleSetting] ?? Workflow.Registry.SweepOptions.DefaultSchedule);
         builder.Services.AddHostedService<RegistrySweepService>();
+        builder.Services.AddSingleton(Options.Create(durable));
+        builder.Services.AddHostedService<KeyVaultEventsQueueService>();
 
         WebApplication app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
@@ -87,6 +89,9 @@ public static class LocalHostApplication
             handlers.GetStatusAsync(request, client, instanceId, cancellationToken));
         api.MapPut(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, AccountsApi handlers, CancellationToken cancellationToken) =>
                 handlers.PutAsync(request, sandbox, account, cancellationToken))
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapDelete(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, DurableTaskClient client, AccountsApi handlers, CancellationToken cancellationToken) =>
+                handlers.DeleteAsync(request, client, sandbox, account, cancellationToken))
             .AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(AccountsApi.AccountRoute, (string sandbox, string account, AccountsApi handlers, CancellationToken cancellationToken) =>
                 handlers.GetAsync(sandbox, account, cancellationToken))

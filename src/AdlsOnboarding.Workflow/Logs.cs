@@ -26,6 +26,18 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Request for {InstanceId} refused: a different onboarding of the account is running")]
     public static partial void OnboardingConflict(ILogger logger, string instanceId);
 
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Offboarding {InstanceId} of account {Account} in sandbox {Sandbox} ended: {Action}")]
+    public static partial void OffboardingCompleted(ILogger logger, string instanceId, string sandbox, string account, Offboarding.DeletionAction action);
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Key Vault event message dropped: {Reason}")]
+    public static partial void SecretEventMalformed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Secret {SecretName} has a new version: {Started} rotation(s) started, {Deferred} left to the sweep")]
+    public static partial void SecretRotationStarted(ILogger logger, string secretName, int started, int deferred);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Secret {SecretName} of account {Account} in sandbox {Sandbox} expires soon ({ExpiresOn}): rotate it")]
+    public static partial void SecretNearExpiry(ILogger logger, string secretName, string sandbox, string account, DateTimeOffset? expiresOn);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Registry sweep: {Due} due, {Started} started, {Joined} joined, {Running} running, {Conflicts} conflicting, {Invalid} invalid, {Deferred} left for the next sweep")]
     public static partial void SweepCompleted(ILogger logger, int due, int started, int joined, int running, int conflicts, int invalid, int deferred);
 

@@ -360,6 +360,11 @@ public static partial class AdobeSimulatorEndpoints
             return NotFound(id);
         }
 
+        if (connection.InUseByDataflows)
+        {
+            return FlowError(400, "1418-400", "Connection in use", $"Connection {id} is used by one or more dataflows and cannot be deleted.");
+        }
+
         connection.Deleted = true;
         return Results.NoContent();
     }

@@ -278,6 +278,9 @@ public sealed class SimulatedConnection
 
     public int UpdateCount { get; set; }
 
+    /// <summary>Dataflows use this connection: Adobe refuses to delete it (1418-400).</summary>
+    public bool InUseByDataflows { get; set; }
+
     public bool Deleted { get; set; }
 }
 

@@ -125,6 +125,20 @@ public sealed class FlowServiceClient(
         return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary><c>DELETE /connections/{id}</c>: true when deleted, false when Adobe no longer had it (404).</summary>
+    public async Task<bool> DeleteConnectionAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using HttpResponseMessage response = await SendAsync("Delete connection", sandbox, HttpMethod.Delete, $"connections/{Uri.EscapeDataString(connectionId)}", body: null, etag: null, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AdobeServiceException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary><c>GET /connections/{id}/test</c>: whether Adobe can reach the account with the stored credentials.</summary>
     public async Task<bool> TestConnectionAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
     {

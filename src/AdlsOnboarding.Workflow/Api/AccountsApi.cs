@@ -51,7 +51,13 @@ public sealed record AccountView(
 public sealed record AccountPage(IReadOnlyList<AccountView> Items, string? ContinuationToken);
 
 /// <summary>The registry's HTTP handlers, shared by both hosts: register (PUT), show one, list.</summary>
-public sealed partial class AccountsApi(AccountRegistry registry, AccountRecordStore records, IOptions<ApiOptions> apiOptions)
+public sealed partial class AccountsApi(
+    AccountRegistry registry,
+    AccountRecordStore records,
+    OnboardingStarter starter,
+    OnboardingApi onboardingApi,
+    IOptions<ApiOptions> apiOptions,
+    IOptions<OnboardingOptions> onboardingOptions)
 {
     public const string AccountsRoute = "accounts";
     public const string AccountRoute = "accounts/{sandbox}/{account}";
@@ -95,6 +101,31 @@ public sealed partial class AccountsApi(AccountRegistry registry, AccountRecordS
             RegistrationOutcome.Conflict => Problems.RegistrationConflict(record.InstanceId ?? OnboardingInstanceId.For(sandbox, account)),
             _ => Results.Json(AccountView.From(record)),
         };
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/accounts/{sandbox}/{account}</c>: offboards the account (deletes its Adobe connection, keeps the
+    /// record as <c>Offboarded</c>). Answers like onboarding: 202 with a status URL; 409 while another operation runs.
+    /// </summary>
+    public async Task<IResult> DeleteAsync(HttpRequest request, Microsoft.DurableTask.Client.DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, string[]> errors = RouteErrors(sandbox, account);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        AccountRecord? record = await records.GetAsync(sandbox, account, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return Problems.AccountNotFound(sandbox, account);
+        }
+
+        OnboardingStatus previous = record.StatusValue is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.StatusValue.Value;
+        StartResult result = await starter.StartOffboardingAsync(client, new Offboarding.OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
+        return result.Outcome == StartOutcome.Conflict
+            ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(request, result.InstanceId))
+            : onboardingApi.Accepted(request, result.InstanceId, result.Status);
     }
 
     /// <summary><c>GET /api/accounts/{sandbox}/{account}</c>.</summary>

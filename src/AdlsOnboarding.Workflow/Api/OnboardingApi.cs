@@ -62,7 +62,7 @@ public sealed class OnboardingApi(
             return Problems.Unauthorized();
         }
 
-        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal)
+        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal) || instanceId.StartsWith("offboard-", StringComparison.Ordinal)
             ? await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false)
             : null;
         if (metadata is null)
@@ -74,11 +74,11 @@ public sealed class OnboardingApi(
         {
             case OrchestrationRuntimeStatus.Completed:
                 OnboardingOutcome? outcome = metadata.ReadOutputAs<OnboardingOutcome>();
-                if (outcome is { Status: OnboardingStatus.Connected, ConnectionId: not null })
+                if (outcome is { Status: OnboardingStatus.Connected, ConnectionId: not null } or { Status: OnboardingStatus.Offboarded })
                 {
                     return Results.Json(new OnboardingResult(
                         instanceId, outcome.Status.ToString(), outcome.Sandbox, outcome.AccountName, outcome.ConnectionId, outcome.Etag,
-                        outcome.ConnectionName, outcome.Action?.ToString().ToLowerInvariant(), outcome.CredentialTestPassed, outcome.SecretVersion,
+                        outcome.ConnectionName, ActionOf(outcome), outcome.CredentialTestPassed, outcome.SecretVersion,
                         outcome.Warning, outcome.CompletedAt));
                 }
 
@@ -92,15 +92,24 @@ public sealed class OnboardingApi(
         }
     }
 
-    private IResult Accepted(HttpRequest request, string instanceId, OrchestrationRuntimeStatus status)
+    /// <summary>202 with a fresh signed status URL in <c>Location</c> and the body, plus <c>Retry-After</c>.</summary>
+    public IResult Accepted(HttpRequest request, string instanceId, OrchestrationRuntimeStatus status)
     {
         string statusUrl = StatusUrl(request, instanceId);
         request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Accepted(statusUrl, new OnboardingAccepted(instanceId, status.ToString(), statusUrl));
     }
 
-    private string StatusUrl(HttpRequest request, string instanceId) =>
+    public string StatusUrl(HttpRequest request, string instanceId) =>
         urls.Build(request, $"{RoutePrefix}onboardings/{Uri.EscapeDataString(instanceId)}?token={Uri.EscapeDataString(statusTokens.Issue(instanceId))}");
+
+    private static string? ActionOf(OnboardingOutcome outcome) => outcome.Deletion switch
+    {
+        Offboarding.DeletionAction.Deleted => "deleted",
+        Offboarding.DeletionAction.AlreadyGone => "alreadyDeleted",
+        Offboarding.DeletionAction.NoConnection => "noConnection",
+        _ => outcome.Action?.ToString().ToLowerInvariant(),
+    };
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)

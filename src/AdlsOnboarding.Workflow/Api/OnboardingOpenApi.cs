@@ -24,6 +24,7 @@ public static class OnboardingOpenApi
         ("GET", "/api/" + OnboardingApi.StatusRoute),
         ("PUT", "/api/" + AccountsApi.AccountRoute),
         ("GET", "/api/" + AccountsApi.AccountRoute),
+        ("DELETE", "/api/" + AccountsApi.AccountRoute),
         ("GET", "/api/" + AccountsApi.AccountsRoute),
         ("GET", "/api/" + OpenApiRoute),
         ("GET", "/api/" + SwaggerRoute),
@@ -79,16 +80,16 @@ public static class OnboardingOpenApi
             ("status", String("Durable runtime status: Pending or Running.")),
             ("statusUrl", String("Signed, short-lived status URL; needs no key.", format: "uri")));
         schemas["OnboardingResult"] = Object(
-            "The account is connected.",
-            ["instanceId", "status", "sandbox", "accountName", "connectionId"],
+            "The account is connected (Connected), or offboarded (Offboarded).",
+            ["instanceId", "status", "sandbox", "accountName"],
             ("instanceId", String("The onboarding's instance id.")),
-            ("status", String("Connected.")),
+            ("status", String("Connected or Offboarded.")),
             ("sandbox", String("The Experience Platform sandbox.")),
             ("accountName", String("The storage account name.")),
-            ("connectionId", String("The Adobe base connection id.")),
+            ("connectionId", String("The Adobe base connection id (offboarding: the deleted one, null if there was none).", nullable: true)),
             ("etag", String("The connection's etag, quotes included.", nullable: true)),
             ("connectionName", String("The Adobe connection's name.", nullable: true)),
-            ("action", String("What happened to the connection: created, reused or updated.", nullable: true, values: ["created", "reused", "updated"])),
+            ("action", String("What happened to the connection: created, reused, updated; offboarding: deleted, alreadyDeleted, noConnection.", nullable: true, values: ["created", "reused", "updated", "deleted", "alreadyDeleted", "noConnection"])),
             ("credentialTestPassed", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "Adobe's /test result; null when it could not be made." }),
             ("secretVersion", String("The key version sent to Adobe.", nullable: true)),
             ("warning", String("For example: several connections already pointed at this account.", nullable: true)),
@@ -198,8 +199,8 @@ public static class OnboardingOpenApi
                 [HttpMethod.Get] = new OpenApiOperation
                 {
                     OperationId = "GetOnboardingStatus",
-                    Summary = "Status of an onboarding (the URL from Location)",
-                    Description = "Needs no key: the token in the URL is signed for this one instance and expires. 202 while running, 200 connected, 422 failed (a 4xx: not to be retried).",
+                    Summary = "Status of an onboarding or offboarding (the URL from Location)",
+                    Description = "Needs no key: the token in the URL is signed for this one instance and expires. 202 while running, 200 connected (or offboarded), 422 failed (a 4xx: not to be retried).",
                     Security = [],
                     Parameters =
                     [
@@ -245,6 +246,22 @@ public static class OnboardingOpenApi
                         ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
                         ["409"] = Response("The account is being onboarded.", "application/problem+json", Ref("ProblemDetails", document)),
                         ["415"] = Response("The body is not JSON.", "application/problem+json", Ref("ProblemDetails", document)),
+                    },
+                },
+                [HttpMethod.Delete] = new OpenApiOperation
+                {
+                    OperationId = "OffboardAccount",
+                    Summary = "Offboard an account: delete its Adobe connection, keep the record as Offboarded",
+                    Description = "Long-running, like onboarding: 202 with a signed status URL (offboard-<sandbox>-<account>). Idempotent: a connection already gone counts as deleted. A connection still used by dataflows (Adobe 1418-400) is left in place and the status URL answers 422.",
+                    Security = [functionKey],
+                    Parameters = [sandboxParameter, accountParameter],
+                    Responses = new OpenApiResponses
+                    {
+                        ["202"] = Response("Accepted: poll the Location URL.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
+                        ["400"] = Response("Not a sandbox or account name.", "application/problem+json", Ref("ValidationProblemDetails", document)),
+                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["404"] = Response("Not registered.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["409"] = Response("Another operation of this account is running.", "application/problem+json", Ref("ProblemDetails", document)),
                     },
                 },
                 [HttpMethod.Get] = new OpenApiOperation

@@ -75,6 +75,8 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
         services.TryAddTransient<SaveAccountRecordActivity>();
+        services.TryAddTransient<Offboarding.DeleteConnectionActivity>();
+        services.TryAddSingleton<Rotation.SecretEventHandler>();
 
         services.TryAddSingleton<StatusTokenService>();
         services.TryAddSingleton<PublicUrlBuilder>();
@@ -93,6 +95,8 @@ public static class WorkflowServiceCollectionExtensions
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
         registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordUpdate, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
+        registry.AddOrchestrator<Offboarding.OffboardingOrchestration>();
+        registry.AddActivity(nameof(Offboarding.DeleteConnectionActivity), sp => new DurableActivityAdapter<Offboarding.DeleteConnectionInput, Offboarding.DeletionResult>(sp.GetRequiredService<Offboarding.DeleteConnectionActivity>()));
         return registry;
     }
 }

@@ -60,7 +60,7 @@ public sealed class ConnectionReconciler(
             action = ConnectionAction.Updated;
         }
 
-        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, input.SecretVersion, cancellationToken).ConfigureAwait(false);
+        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, input.SecretVersion, keySent: action != ConnectionAction.Reused, cancellationToken).ConfigureAwait(false);
         Logs.ConnectionEnsured(logger, input.InstanceId, request.Sandbox, request.AccountName, ids.Id, action);
 
         bool? testPassed = await TestAsync(request, ids.Id, cancellationToken).ConfigureAwait(false);

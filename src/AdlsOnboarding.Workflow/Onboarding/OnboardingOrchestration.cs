@@ -42,6 +42,9 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
                     CredentialTestPassed = connection.CredentialTestPassed,
                     AttemptCount = createAttempts.Retries + 1,
                     Warning = connection.Warning ?? "",
+                    RotatedAt = connection.Action == ConnectionAction.Updated && input.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
+                        ? context.CurrentUtcDateTime
+                        : null,
                     ClearError = true,
                 },
                 retry);
@@ -84,7 +87,8 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         ConnectionName: input.ConnectionName,
         Description: input.Description,
         RequestedSecretVersion: input.SecretVersion ?? "",
-        RegistrationFingerprint: input.Fingerprint);
+        RegistrationFingerprint: input.Fingerprint,
+        LastTrigger: input.Trigger ?? OnboardingTriggers.Api);
 }
 
 public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion);

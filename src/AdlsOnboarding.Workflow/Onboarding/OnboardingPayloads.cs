@@ -15,11 +15,21 @@ public sealed record OnboardingInput(
     string ConnectionName,
     string Description,
     string Fingerprint,
-    OnboardingRetrySettings Retry)
+    OnboardingRetrySettings Retry,
+    string? Trigger = null)
 {
-    public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry) => new(
+    public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
-        request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry);
+        request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry, trigger);
+}
+
+/// <summary>Why an onboarding runs (recorded on the account).</summary>
+public static class OnboardingTriggers
+{
+    public const string Api = "Api";
+    public const string Sweep = "Sweep";
+    public const string SecretRotated = "SecretRotated";
+    public const string SecretVersionDrift = "SecretVersionDrift";
 }
 
 /// <summary>Durable retry settings for the activities, copied into each orchestration's input.</summary>
@@ -63,4 +73,8 @@ public sealed record OnboardingOutcome(
     string? ErrorCode,
     string? ErrorMessage,
     string? Warning,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt)
+{
+    /// <summary>Offboarding only: what deleting the connection found.</summary>
+    public Offboarding.DeletionAction? Deletion { get; init; }
+}

@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Offboarding;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -7,22 +8,24 @@ namespace AdlsOnboarding.Workflow.Onboarding;
 /// <summary>How a start request ended.</summary>
 public enum StartOutcome
 {
-    /// <summary>A new onboarding of the account was scheduled.</summary>
+    /// <summary>A new operation on the account was scheduled.</summary>
     Started,
 
     /// <summary>The same request was already running: the caller joins it.</summary>
     Joined,
 
-    /// <summary>A different request for the account is running.</summary>
+    /// <summary>A different request, or another operation, is running on the account.</summary>
     Conflict,
 }
 
 public sealed record StartResult(StartOutcome Outcome, string InstanceId, OrchestrationRuntimeStatus Status);
 
 /// <summary>
-/// The one start-or-join routine, used by the HTTP API and the registry sweep alike: one onboarding per (sandbox,
-/// account); the same request joins a running one, a different one is refused, and a finished one is started again.
-/// Races between concurrent callers are settled by the backend's dedupe on the deterministic instance id.
+/// The one start-or-join routine, used by the HTTP API, the registry sweep and key rotation alike: one operation per
+/// account at a time. Onboarding (and rotation, which re-onboards) runs as <c>onboard-…</c>, offboarding as
+/// <c>offboard-…</c>; neither starts while the other runs. The same request joins a running one, a different one is
+/// refused, and a finished one is started again. Races between concurrent callers of the same operation are settled
+/// by the backend's dedupe on the deterministic instance id.
 /// </summary>
 public sealed class OnboardingStarter(ILogger<OnboardingStarter> logger)
 {
@@ -31,15 +34,60 @@ public sealed class OnboardingStarter(ILogger<OnboardingStarter> logger)
 
     public static bool IsActive(OrchestrationRuntimeStatus status) => ActiveStatuses.Contains(status);
 
-    public async Task<StartResult> StartOrJoinAsync(DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default)
+    public Task<StartResult> StartOrJoinAsync(DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default) =>
+        StartAsync(
+            client,
+            OnboardingInstanceId.For(input.Sandbox, input.AccountName),
+            nameof(OnboardingOrchestration),
+            input,
+            input.Fingerprint,
+            OffboardingInput.InstanceIdFor(input.Sandbox, input.AccountName),
+            input.Sandbox,
+            input.AccountName,
+            cancellationToken);
+
+    public Task<StartResult> StartOffboardingAsync(DurableTaskClient client, OffboardingInput input, CancellationToken cancellationToken = default) =>
+        StartAsync(
+            client,
+            OffboardingInput.InstanceIdFor(input.Sandbox, input.AccountName),
+            nameof(OffboardingOrchestration),
+            input,
+            input.Fingerprint,
+            OnboardingInstanceId.For(input.Sandbox, input.AccountName),
+            input.Sandbox,
+            input.AccountName,
+            cancellationToken);
+
+    /// <summary>Whether any operation (onboarding, rotation, offboarding) of the account is running.</summary>
+    public static async Task<bool> IsAnyOperationActiveAsync(DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
     {
-        string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
+        foreach (string id in new[] { OnboardingInstanceId.For(sandbox, account), OffboardingInput.InstanceIdFor(sandbox, account) })
+        {
+            OrchestrationMetadata? metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+            if (metadata is not null && IsActive(metadata.RuntimeStatus))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<StartResult> StartAsync(DurableTaskClient client, string instanceId, string orchestrator, object input, string fingerprint, string otherOperationId, string sandbox, string account, CancellationToken cancellationToken)
+    {
         for (int attempt = 1; ; attempt++)
         {
+            OrchestrationMetadata? other = await client.GetInstanceAsync(otherOperationId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+            if (other is not null && IsActive(other.RuntimeStatus))
+            {
+                Logs.OnboardingConflict(logger, otherOperationId);
+                return new StartResult(StartOutcome.Conflict, otherOperationId, other.RuntimeStatus);
+            }
+
             OrchestrationMetadata? existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
             if (existing is not null && IsActive(existing.RuntimeStatus))
             {
-                if (existing.ReadInputAs<OnboardingInput>()?.Fingerprint == input.Fingerprint)
+                if (existing.ReadInputAs<FingerprintOnly>()?.Fingerprint == fingerprint)
                 {
                     Logs.OnboardingJoined(logger, instanceId);
                     return new StartResult(StartOutcome.Joined, instanceId, existing.RuntimeStatus);
@@ -52,8 +100,8 @@ public sealed class OnboardingStarter(ILogger<OnboardingStarter> logger)
             try
             {
                 StartOrchestrationOptions options = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(ActiveStatuses);
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, options, cancellationToken).ConfigureAwait(false);
-                Logs.OnboardingAccepted(logger, instanceId, input.Sandbox, input.AccountName);
+                await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, options, cancellationToken).ConfigureAwait(false);
+                Logs.OnboardingAccepted(logger, instanceId, sandbox, account);
                 return new StartResult(StartOutcome.Started, instanceId, OrchestrationRuntimeStatus.Pending);
             }
             catch (Exception ex) when (attempt < 3 && ex is not OperationCanceledException)
@@ -62,4 +110,6 @@ public sealed class OnboardingStarter(ILogger<OnboardingStarter> logger)
             }
         }
     }
+
+    private sealed record FingerprintOnly(string? Fingerprint);
 }

@@ -33,11 +33,11 @@ public sealed class AccountRegistry(AccountRecordStore records)
                     return (RegistrationOutcome.Created, await ReadAsync(registration, cancellationToken).ConfigureAwait(false));
                 }
             }
-            else if (current.RegistrationFingerprint == registration.Fingerprint)
+            else if (current.RegistrationFingerprint == registration.Fingerprint && current.StatusValue != OnboardingStatus.Offboarded)
             {
                 return (RegistrationOutcome.Unchanged, current);
             }
-            else if (current.StatusValue == OnboardingStatus.Onboarding)
+            else if (current.StatusValue is OnboardingStatus.Onboarding or OnboardingStatus.Offboarding)
             {
                 return (RegistrationOutcome.Conflict, current);
             }

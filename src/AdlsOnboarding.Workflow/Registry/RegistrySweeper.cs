@@ -7,7 +7,14 @@ using Microsoft.Extensions.Options;
 namespace AdlsOnboarding.Workflow.Registry;
 
 /// <summary>What one sweep did.</summary>
-public sealed record SweepReport(int Due, int Started, int Joined, int Running, int Conflicts, int Invalid, int Deferred);
+public sealed record SweepReport(int Due, int Started, int Joined, int Running, int Conflicts, int Invalid, int Deferred)
+{
+    /// <summary>Connected accounts whose key has a newer version in Key Vault, re-onboarded by this sweep.</summary>
+    public int Rotations { get; init; }
+
+    /// <summary>Connected accounts whose key expires within <see cref="SweepOptions.NearExpiryWindow"/>.</summary>
+    public int NearExpiry { get; init; }
+}
 
 /// <summary>
 /// Onboards registered accounts without anybody calling the start API: on each timer tick it finds the accounts
@@ -18,6 +25,7 @@ public sealed record SweepReport(int Due, int Started, int Joined, int Running, 
 public sealed class RegistrySweeper(
     AccountRecordStore records,
     OnboardingStarter starter,
+    Secrets.ISecretStore secrets,
     IOptions<SweepOptions> sweepOptions,
     IOptions<OnboardingOptions> onboardingOptions,
     TimeProvider time,
@@ -47,7 +55,7 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
-            StartResult result = await starter.StartOrJoinAsync(client, OnboardingInput.From(request, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
+            StartResult result = await starter.StartOrJoinAsync(client, OnboardingInput.From(request, onboardingOptions.Value.ToRetrySettings(), OnboardingTriggers.Sweep), cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case StartOutcome.Started:
@@ -66,8 +74,69 @@ public sealed class RegistrySweeper(
             }
         }
 
-        SweepReport report = new(due, started, joined, running, conflicts, invalid, deferred);
+        (int rotations, int nearExpiry) = await CheckKeyVersionsAsync(client, options.MaxStartsPerSweep - started, now, cancellationToken).ConfigureAwait(false);
+        SweepReport report = new(due, started, joined, running, conflicts, invalid, deferred) { Rotations = rotations, NearExpiry = nearExpiry };
         Logs.SweepCompleted(logger, report.Due, report.Started, report.Joined, report.Running, report.Conflicts, report.Invalid, report.Deferred);
         return report;
+    }
+
+    /// <summary>
+    /// The rotation fallback: a connected account whose key has a newer version in Key Vault than the one Adobe has
+    /// (a missed or deferred event) is re-onboarded; a key close to expiry is flagged. One Key Vault read per secret.
+    /// </summary>
+    private async Task<(int Rotations, int NearExpiry)> CheckKeyVersionsAsync(DurableTaskClient client, int budget, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Dictionary<string, Secrets.SecretVersionInfo?> current = new(StringComparer.OrdinalIgnoreCase);
+        int rotations = 0, nearExpiry = 0;
+        await foreach (AccountRecord record in records.QueryConnectedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (string.IsNullOrEmpty(record.SecretName) || !string.IsNullOrEmpty(record.RequestedSecretVersion))
+            {
+                continue;
+            }
+
+            if (!current.TryGetValue(record.SecretName, out Secrets.SecretVersionInfo? version))
+            {
+                try
+                {
+                    version = await secrets.ResolveVersionAsync(record.SecretName, null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OnboardingFailureException)
+                {
+                    // Missing, disabled or expired: the next onboarding reports it; nothing to rotate to.
+                    version = null;
+                }
+
+                current[record.SecretName] = version;
+            }
+
+            if (version is null)
+            {
+                continue;
+            }
+
+            if (version.ExpiresOn is { } expires && expires - now < sweepOptions.Value.NearExpiryWindow && record.SecretNearExpiry != true && version.Version == record.SecretVersion)
+            {
+                await records.FlagNearExpiryAsync(record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false);
+                Logs.SecretNearExpiry(logger, record.SecretName, record.PartitionKey, record.RowKey, expires);
+                nearExpiry++;
+            }
+
+            if (version.Version == record.SecretVersion || rotations >= budget)
+            {
+                continue;
+            }
+
+            ValidOnboardingRequest? request = AccountRegistry.RequestOf(record);
+            if (request is null || await OnboardingStarter.IsAnyOperationActiveAsync(client, record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            StartResult result = await starter.StartOrJoinAsync(client, OnboardingInput.From(request, onboardingOptions.Value.ToRetrySettings(), OnboardingTriggers.SecretVersionDrift), cancellationToken).ConfigureAwait(false);
+            rotations += result.Outcome == StartOutcome.Started ? 1 : 0;
+        }
+
+        return (rotations, nearExpiry);
     }
 }

@@ -27,6 +27,10 @@ public sealed class SweepOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan StaleOnboardingAfter { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>A connected account's key expiring within this window is flagged (like Key Vault's near-expiry event).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan NearExpiryWindow { get; set; } = TimeSpan.FromDays(30);
+
     public TimeSpan BackoffAfter(int consecutiveFailures)
     {
         double factor = Math.Pow(2, Math.Clamp(consecutiveFailures - 1, 0, 30));

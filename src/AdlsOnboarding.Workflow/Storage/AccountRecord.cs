@@ -58,6 +58,15 @@ public sealed class AccountRecord : ITableEntity
 
     public string? Warning { get; set; }
 
+    /// <summary>Why the last onboarding ran: Api, Sweep, SecretRotated, SecretVersionDrift.</summary>
+    public string? LastTrigger { get; set; }
+
+    /// <summary>When Adobe last received a new key version for this connection.</summary>
+    public DateTimeOffset? RotatedAt { get; set; }
+
+    /// <summary>Key Vault said the key expires soon (or the sweep saw it): rotate it.</summary>
+    public bool? SecretNearExpiry { get; set; }
+
     /// <summary>Whether the last failure's cause is transient, so the registry sweep will try again.</summary>
     public bool? ErrorTransient { get; set; }
 

@@ -74,7 +74,7 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
     }
 
     /// <summary>Records a connection the moment it is known, and clears the write-ahead mark.</summary>
-    public async Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string secretVersion, CancellationToken cancellationToken = default)
+    public async Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string secretVersion, bool keySent, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         TableEntity entity = new(sandbox, accountName)
@@ -86,6 +86,12 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
             ["CreateLeaseUntil"] = DateTimeOffset.UnixEpoch,
             ["UpdatedAt"] = time.GetUtcNow(),
         };
+        if (keySent)
+        {
+            // Adobe holds this key version now: a near-expiry warning about an older one no longer applies.
+            entity["SecretNearExpiry"] = false;
+        }
+
         await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
@@ -178,6 +184,35 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
         }
     }
 
+    /// <summary>Marks the record's key as expiring soon (cleared when a new version reaches Adobe).</summary>
+    public async Task FlagNearExpiryAsync(string sandbox, string accountName, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        TableEntity entity = new(sandbox, accountName) { ["SecretNearExpiry"] = true, ["UpdatedAt"] = time.GetUtcNow() };
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every record whose key is the given Key Vault secret (across sandboxes).</summary>
+    public async IAsyncEnumerable<AccountRecord> QueryBySecretAsync(string secretName, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(TableClient.CreateQueryFilter($"SecretName eq {secretName}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
+
+    /// <summary>Every connected record (the sweep compares their key versions with Key Vault's).</summary>
+    public async IAsyncEnumerable<AccountRecord> QueryConnectedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        string connected = nameof(OnboardingStatus.Connected);
+        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(TableClient.CreateQueryFilter($"Status eq {connected}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
+
     private Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         // Created once per process; a failed attempt is retried by the next call.
@@ -217,6 +252,9 @@ public sealed record AccountRecordUpdate(
     bool? ErrorTransient = null,
     int? ConsecutiveFailures = null,
     DateTimeOffset? NextAttemptAt = null,
+    string? LastTrigger = null,
+    DateTimeOffset? RotatedAt = null,
+    bool? SecretNearExpiry = null,
     bool ClearError = false)
 {
     internal TableEntity ToEntity(DateTimeOffset now)
@@ -240,6 +278,9 @@ public sealed record AccountRecordUpdate(
         Set(entity, "ErrorTransient", ErrorTransient);
         Set(entity, "ConsecutiveFailures", ConsecutiveFailures);
         Set(entity, "NextAttemptAt", NextAttemptAt);
+        Set(entity, "LastTrigger", LastTrigger);
+        Set(entity, "RotatedAt", RotatedAt);
+        Set(entity, "SecretNearExpiry", SecretNearExpiry);
         Set(entity, "ConnectionId", ConnectionId);
         Set(entity, "ConnectionEtag", ConnectionEtag);
         Set(entity, "CredentialTestPassed", CredentialTestPassed);

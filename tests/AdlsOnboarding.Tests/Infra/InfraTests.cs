@@ -107,6 +107,8 @@ public sealed class InfraTests
     [InlineData("4633458b-17de-408a-b874-0445c86b69e6", "Microsoft.KeyVault/vaults")]
     [InlineData("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components")]
     [InlineData("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Microsoft.KeyVault/vaults")]
+    [InlineData("c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", "Microsoft.Storage/storageAccounts")]
+    [InlineData("ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Microsoft.Storage/storageAccounts")]
     public void RoleAssignments_ExactRolesOnTheirOwnResources(string roleId, string scopeType)
     {
         JsonObject assignment = Assert.Single(Resources(), r => Type(r) == "Microsoft.Authorization/roleAssignments" && r["properties"]!["roleDefinitionId"]!.ToJsonString().Contains(roleId, StringComparison.Ordinal));
@@ -116,9 +118,27 @@ public sealed class InfraTests
     }
 
     [Fact]
-    public void RoleAssignments_NoneBeyondTheSix()
+    public void RoleAssignments_NoneBeyondTheEight()
     {
-        Assert.Equal(6, Resources().Count(r => Type(r) == "Microsoft.Authorization/roleAssignments"));
+        Assert.Equal(8, Resources().Count(r => Type(r) == "Microsoft.Authorization/roleAssignments"));
+    }
+
+    [Fact]
+    public void KeyVaultEvents_SystemTopicDeliversToTheQueueWithItsIdentityAndDeadLetters()
+    {
+        JsonObject topic = Single("Microsoft.EventGrid/systemTopics");
+        JsonObject subscription = Single("Microsoft.EventGrid/systemTopics/eventSubscriptions")["properties"]!.AsObject();
+
+        Assert.Equal("Microsoft.KeyVault.vaults", topic["properties"]!["topicType"]!.GetValue<string>());
+        Assert.Equal("SystemAssigned", topic["identity"]!["type"]!.GetValue<string>());
+        Assert.Equal("StorageQueue", subscription["deliveryWithResourceIdentity"]!["destination"]!["endpointType"]!.GetValue<string>());
+        Assert.Equal("StorageBlob", subscription["deadLetterWithResourceIdentity"]!["deadLetterDestination"]!["endpointType"]!.GetValue<string>());
+        Assert.Null(subscription["destination"]);
+        Assert.Equal(
+            ["Microsoft.KeyVault.SecretNearExpiry", "Microsoft.KeyVault.SecretNewVersionCreated"],
+            subscription["filter"]!["includedEventTypes"]!.AsArray().Select(t => t!.GetValue<string>()).Order());
+        Assert.Contains(Resources(), r => Type(r) == "Microsoft.Storage/storageAccounts/queueServices/queues");
+        Assert.Contains("KeyVaultEventsQueue", Single("Microsoft.Web/sites/config")["properties"]!.AsObject().Select(p => p.Key));
     }
 
     [Fact]

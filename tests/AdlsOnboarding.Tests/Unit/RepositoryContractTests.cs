@@ -83,5 +83,9 @@ public sealed class RepositoryContractTests
         Assert.Equal("httpTrigger", triggers["GetOnboardingStatus"]);
         Assert.Equal("httpTrigger", triggers["RegisterAccount"]);
         Assert.Equal("timerTrigger", triggers["SweepRegistry"]);
+        Assert.Equal("httpTrigger", triggers["OffboardAccount"]);
+        Assert.Equal("orchestrationTrigger", triggers["OffboardingOrchestration"]);
+        Assert.Equal("activityTrigger", triggers["DeleteConnectionActivity"]);
+        Assert.Equal("queueTrigger", triggers["HandleKeyVaultEvent"]);
     }
 }

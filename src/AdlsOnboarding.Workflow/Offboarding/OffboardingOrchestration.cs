@@ -1,0 +1,91 @@
+using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace AdlsOnboarding.Workflow.Offboarding;
+
+/// <summary>Input of an offboarding: the account, the status to restore if Adobe refuses, and the retry settings.</summary>
+public sealed record OffboardingInput(string Sandbox, string AccountName, OnboardingStatus PreviousStatus, OnboardingRetrySettings Retry)
+{
+    /// <summary>Offboarding requests for an account are all the same request.</summary>
+    public string Fingerprint => "offboard";
+
+    public static string InstanceIdFor(string sandbox, string accountName) => $"offboard-{sandbox}-{accountName}";
+}
+
+/// <summary>What deleting the connection found.</summary>
+public enum DeletionAction
+{
+    Deleted,
+    AlreadyGone,
+    NoConnection,
+}
+
+public sealed record DeletionResult(string? ConnectionId, DeletionAction Action);
+
+/// <summary>
+/// Offboards one account: deletes its Adobe base connection and marks the record <c>Offboarded</c> (kept for audit).
+/// Idempotent: a connection already gone counts as deleted. A connection still used by dataflows (Adobe
+/// <c>1418-400</c>) is left in place, the record keeps its status, and the outcome says why.
+/// </summary>
+public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput, OnboardingOutcome>
+{
+    public override async Task<OnboardingOutcome> RunAsync(TaskOrchestrationContext context, OffboardingInput input)
+    {
+        ILogger logger = context.CreateReplaySafeLogger(nameof(OffboardingOrchestration));
+        TaskOptions retry = DurableRetry.Options(input.Retry);
+
+        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), new AccountRecordUpdate(input.Sandbox, input.AccountName, OnboardingStatus.Offboarding, "OffboardingStarted", InstanceId: context.InstanceId), retry);
+        try
+        {
+            DeletionResult deletion = await context.CallActivityAsync<DeletionResult>(nameof(DeleteConnectionActivity), new DeleteConnectionInput(input.Sandbox, input.AccountName), retry);
+            await context.CallActivityAsync(
+                nameof(SaveAccountRecordActivity),
+                new AccountRecordUpdate(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, $"Connection{deletion.Action}", InstanceId: context.InstanceId, ErrorTransient: false, ClearError: true),
+                retry);
+            Logs.OffboardingCompleted(logger, context.InstanceId, input.Sandbox, input.AccountName, deletion.Action);
+            return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, deletion.ConnectionId, null, null,
+                null, null, null, null, null, null, context.CurrentUtcDateTime) { Deletion = deletion.Action };
+        }
+        catch (TaskFailedException ex)
+        {
+            ParsedFailure failure = OnboardingFailureException.Parse(ex.FailureDetails.ErrorMessage);
+            await context.CallActivityAsync(
+                nameof(SaveAccountRecordActivity),
+                new AccountRecordUpdate(input.Sandbox, input.AccountName, input.PreviousStatus, "OffboardingRefused", InstanceId: context.InstanceId, ErrorCode: failure.Code, ErrorMessage: failure.Detail, ErrorTransient: false),
+                retry);
+            Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
+            return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, null,
+                null, null, null, failure.Code, failure.Detail, null, context.CurrentUtcDateTime);
+        }
+    }
+}
+
+public sealed record DeleteConnectionInput(string Sandbox, string AccountName);
+
+/// <summary>Deletes the account's Adobe connection (the one its record names); a missing one counts as deleted.</summary>
+public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
+{
+    public const string InUseCode = "1418-400";
+
+    public async Task<DeletionResult> RunAsync(DeleteConnectionInput input, CancellationToken cancellationToken = default)
+    {
+        AccountRecord? record = await records.GetAsync(input.Sandbox, input.AccountName, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(record?.ConnectionId))
+        {
+            return new DeletionResult(null, DeletionAction.NoConnection);
+        }
+
+        try
+        {
+            bool deleted = await flowService.DeleteConnectionAsync(input.Sandbox, record.ConnectionId, cancellationToken).ConfigureAwait(false);
+            return new DeletionResult(record.ConnectionId, deleted ? DeletionAction.Deleted : DeletionAction.AlreadyGone);
+        }
+        catch (AdobeServiceException ex) when (ex.Code == InUseCode)
+        {
+            throw new OnboardingFailureException(InUseCode, $"Connection {record.ConnectionId} is still used by dataflows; delete them in Experience Platform first. Nothing was changed.", isTransient: false);
+        }
+    }
+}

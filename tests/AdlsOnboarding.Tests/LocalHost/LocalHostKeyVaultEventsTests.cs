@@ -1,0 +1,43 @@
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Tests.Rotation;
+using AdlsOnboarding.Workflow.Storage;
+using Azure.Storage.Queues;
+
+namespace AdlsOnboarding.Tests.LocalHost;
+
+/// <summary>The local host reads the Key Vault events queue on Azurite, as the Functions queue trigger does.</summary>
+public sealed class LocalHostKeyVaultEventsTests
+{
+    [Fact]
+    public async Task EventsQueue_NewVersionMessage_RotatesTheAccount_MalformedMessageDropped()
+    {
+        string queueName = "kvevents" + Guid.NewGuid().ToString("N")[..12];
+        await using LocalHostHarness harness = await LocalHostHarness.StartAsync(s => s["KeyVaultEventsQueue"] = queueName);
+        ApiResponse accepted = await harness.PostAsync(LocalHostHarness.Body("queueacct"));
+        Assert.Equal(200, (await harness.PollUntilDoneAsync(accepted.Header("Location")!)).Status);
+        QueueClient queue = new(Azurite.ConnectionString, queueName);
+        await queue.CreateIfNotExistsAsync();
+
+        await queue.SendMessageAsync("definitely not an event");
+        await queue.SendMessageAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, "0123456789abcdef0123456789abcdef"));
+
+        AccountRecord? record = null;
+        for (int i = 0; i < 150; i++)
+        {
+            record = (await harness.Table.GetEntityIfExistsAsync<AccountRecord>("prod", "queueacct")).Value;
+            if (record?.LastTrigger == "SecretRotated" && record.Status == "Connected")
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal("SecretRotated", record?.LastTrigger);
+        Assert.Equal("Connected", record?.Status);
+        Assert.Single(harness.Adobe.State.Connections);
+        Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.False(await new QueueClient(Azurite.ConnectionString, queueName + "-poison").ExistsAsync());
+        await queue.DeleteAsync();
+    }
+}

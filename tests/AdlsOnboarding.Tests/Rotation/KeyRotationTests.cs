@@ -1,0 +1,140 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Api;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Rotation;
+using AdlsOnboarding.Workflow.Storage;
+
+namespace AdlsOnboarding.Tests.Rotation;
+
+/// <summary>A key rotated in Key Vault reaches Adobe: by event, or by the sweep when the event is missed or deferred.</summary>
+public sealed class KeyRotationTests : IAsyncLifetime
+{
+    private WorkflowHarness _harness = null!;
+
+    private SimulatorState Adobe => _harness.Adobe.State;
+
+    public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private Task<SecretEventReport> SendAsync(string message) =>
+        _harness.Host.Services.GetService<SecretEventHandler>().HandleAsync(_harness.Client, message);
+
+    private Task<SweepReport> SweepAsync() => _harness.Host.Services.GetService<RegistrySweeper>().SweepAsync(_harness.Client);
+
+    private int Updates => Adobe.Calls.Count(c => c.Operation == SimulatedOperation.Update && c.Status == 200);
+
+    [Fact]
+    public async Task NewVersionEvent_ExactlyOnePatchWithTheNewKey_RecordUpdated()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("rotated"));
+        string version = _harness.RotateServicePrincipalKey();
+
+        SecretEventReport report = await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await _harness.WaitAsync("onboard-prod-rotated");
+
+        Assert.Equal(1, report.RotationsStarted);
+        Assert.Equal(1, Updates);
+        Assert.Equal(1, Adobe.Calls.Count(c => c.Operation == SimulatedOperation.Create));
+        SimulatedConnection connection = Assert.Single(Adobe.Connections);
+        Assert.Equal(_harness.ServicePrincipalKey, connection.Auth.ServicePrincipalKey);
+        AccountRecord record = (await _harness.RecordAsync("prod", "rotated"))!;
+        Assert.Equal(version, record.SecretVersion);
+        Assert.Equal(connection.Etag, record.ConnectionEtag);
+        Assert.Equal(OnboardingTriggers.SecretRotated, record.LastTrigger);
+        Assert.NotNull(record.RotatedAt);
+        Assert.Equal("ConnectionUpdated", record.LastAction);
+    }
+
+    [Fact]
+    public async Task NewVersionEvent_StaleEtag_RereadAndApplied()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("staleetag"));
+        string version = _harness.RotateServicePrincipalKey();
+        Adobe.EnqueueFault(SimulatedOperation.Update, new SimulatedFault(FaultKind.Status, 412, Code: "1404-412"));
+
+        await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await _harness.WaitAsync("onboard-prod-staleetag");
+
+        Assert.Equal([412, 200], Adobe.Calls.Where(c => c.Operation == SimulatedOperation.Update).Select(c => c.Status));
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task MissedEvent_CaughtByTheSweep()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("missed"));
+        _harness.RotateServicePrincipalKey();
+
+        SweepReport sweep = await SweepAsync();
+        await _harness.WaitAsync("onboard-prod-missed");
+        SweepReport after = await SweepAsync();
+
+        Assert.Equal(1, sweep.Rotations);
+        Assert.Equal(0, after.Rotations);
+        Assert.Equal(1, Updates);
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        Assert.Equal(OnboardingTriggers.SecretVersionDrift, (await _harness.RecordAsync("prod", "missed"))!.LastTrigger);
+    }
+
+    [Fact]
+    public async Task MalformedEvent_DroppedAndNothingChanges()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("untouched"));
+        int callsBefore = Adobe.Calls.Count;
+        AccountRecord before = (await _harness.RecordAsync("prod", "untouched"))!;
+
+        SecretEventReport report = await SendAsync("{\"this is\": \"not an event\"");
+
+        Assert.True(report.Malformed);
+        Assert.Equal(callsBefore, Adobe.Calls.Count);
+        Assert.Equal(before.ETag, (await _harness.RecordAsync("prod", "untouched"))!.ETag);
+    }
+
+    [Fact]
+    public async Task RotationDuringOnboarding_AppliedAfterItOnce()
+    {
+        // The onboarding reads version 1, then Adobe holds its create while version 2 arrives.
+        Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(3)));
+        OnboardingInput input = _harness.Input(WorkflowHarness.Request("duringonb"));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
+        string first = _harness.ServicePrincipalKey;
+        for (int i = 0; i < 100 && !Adobe.Calls.Any(c => c.Operation == SimulatedOperation.List); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        string version = _harness.RotateServicePrincipalKey();
+        SecretEventReport report = await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await _harness.WaitAsync("onboard-prod-duringonb");
+        Assert.Equal(first, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+
+        SweepReport sweep = await SweepAsync();
+        await _harness.WaitAsync("onboard-prod-duringonb");
+        SweepReport after = await SweepAsync();
+
+        Assert.True(sweep.Rotations == 1, $"{sweep} / {after} / {string.Join(",", Adobe.Calls.Select(c => c.Operation + ":" + c.Status))}");
+        Assert.Equal(0, report.RotationsStarted);
+        Assert.Equal(1, report.Deferred);
+        Assert.Equal(1, Updates);
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task NearExpiryEvent_FlagsTheRecord_NewVersionClearsIt()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("expiring"));
+
+        SecretEventReport report = await SendAsync(KeyVaultEvents.NearExpiry(WorkflowHarness.ServicePrincipalSecretName, _harness.ServicePrincipalKeyVersion));
+        AccountRecord flagged = (await _harness.RecordAsync("prod", "expiring"))!;
+        string version = _harness.RotateServicePrincipalKey();
+        await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await _harness.WaitAsync("onboard-prod-expiring");
+
+        Assert.Equal(1, report.Flagged);
+        Assert.True(flagged.SecretNearExpiry);
+        Assert.False((await _harness.RecordAsync("prod", "expiring"))!.SecretNearExpiry);
+    }
+}
