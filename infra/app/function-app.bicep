@@ -127,6 +127,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       OnboardingSweepSchedule: sweepSchedule
       // The queue trigger reads Key Vault's events from here (%KeyVaultEventsQueue%).
       KeyVaultEventsQueue: eventsQueueName
+      // Finished orchestrations' history older than Retention__MaxAge is purged nightly (the account table keeps the audit).
+      HistoryPurgeSchedule: '0 0 3 * * *'
+      Retention__MaxAge: '30.00:00:00'
       // A Key Vault reference, resolved by the platform with the app's identity: the key is not an app setting.
       Api__StatusTokenKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${statusTokenSecretName})'
     }

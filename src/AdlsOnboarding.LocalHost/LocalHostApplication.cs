@@ -63,6 +63,8 @@ public static class LocalHostApplication
         // The same schedule setting as the Functions timer trigger; refuse a bad one at start-up.
         _ = RegistrySweepService.ParseSchedule(builder.Configuration[Workflow.Registry.SweepOptions.ScheduleSetting] ?? Workflow.Registry.SweepOptions.DefaultSchedule);
         builder.Services.AddHostedService<RegistrySweepService>();
+        _ = RegistrySweepService.ParseSchedule(builder.Configuration[Workflow.Retention.RetentionOptions.ScheduleSetting] ?? Workflow.Retention.RetentionOptions.DefaultSchedule);
+        builder.Services.AddHostedService<HistoryRetentionService>();
         builder.Services.AddSingleton(Options.Create(durable));
         builder.Services.AddHostedService<KeyVaultEventsQueueService>();
 
@@ -99,8 +101,10 @@ public static class LocalHostApplication
         api.MapGet(AccountsApi.AccountsRoute, (HttpRequest request, AccountsApi handlers, CancellationToken cancellationToken) =>
                 handlers.ListAsync(request, cancellationToken))
             .AddEndpointFilter<ApiKeyFilter>();
-        api.MapGet(OnboardingOpenApi.OpenApiRoute, async () => Results.Text(await OnboardingOpenApi.OpenApi3JsonAsync(), "application/json"));
-        api.MapGet(OnboardingOpenApi.SwaggerRoute, async () => Results.Text(await OnboardingOpenApi.Swagger2JsonAsync(), "application/json"));
+        api.MapGet(OnboardingOpenApi.OpenApiRoute, async () => Results.Text(await OnboardingOpenApi.OpenApi3JsonAsync(), "application/json"))
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapGet(OnboardingOpenApi.SwaggerRoute, async () => Results.Text(await OnboardingOpenApi.Swagger2JsonAsync(), "application/json"))
+            .AddEndpointFilter<ApiKeyFilter>();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
     }
 
@@ -124,7 +128,10 @@ public static class LocalHostApplication
     }
 }
 
-/// <summary>Requires the configured API key (as Functions requires a function key), when one is configured.</summary>
+/// <summary>
+/// Requires the configured API key on every route but the status URL (as Functions requires a function key), when
+/// one is configured.
+/// </summary>
 internal sealed class ApiKeyFilter(IOptions<LocalHostOptions> options) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

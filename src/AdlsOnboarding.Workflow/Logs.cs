@@ -38,6 +38,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Secret {SecretName} of account {Account} in sandbox {Sandbox} expires soon ({ExpiresOn}): rotate it")]
     public static partial void SecretNearExpiry(ILogger logger, string secretName, string sandbox, string account, DateTimeOffset? expiresOn);
 
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Purged the history of {Count} finished orchestration(s) created before {Cutoff}")]
+    public static partial void HistoryPurged(ILogger logger, int count, DateTimeOffset cutoff);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Registry sweep: {Due} due, {Started} started, {Joined} joined, {Running} running, {Conflicts} conflicting, {Invalid} invalid, {Deferred} left for the next sweep")]
     public static partial void SweepCompleted(ILogger logger, int due, int started, int joined, int running, int conflicts, int invalid, int deferred);
 

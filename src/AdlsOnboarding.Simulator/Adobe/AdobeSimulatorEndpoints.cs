@@ -101,7 +101,8 @@ public static partial class AdobeSimulatorEndpoints
         finally
         {
             // Recorded after the work, with the arrival time: tests measure gaps between arrivals.
-            state.Record(new RecordedCall(received, operation, http.Request.Method, http.Request.Path + http.Request.QueryString, sandbox, status, authorization));
+            int? retryAfter = int.TryParse(http.Response.Headers.RetryAfter.FirstOrDefault(), out int seconds) ? seconds : null;
+            state.Record(new RecordedCall(received, operation, http.Request.Method, http.Request.Path + http.Request.QueryString, sandbox, status, authorization) { RetryAfterSeconds = retryAfter });
         }
     }
 

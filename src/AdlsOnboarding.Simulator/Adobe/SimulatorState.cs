@@ -22,6 +22,28 @@ public sealed class SimulatorState
     /// <summary>Probability (0-1) that a create is answered by a random ambiguous fault after it committed.</summary>
     public double CreateFaultRate { get; set; }
 
+    /// <summary>
+    /// Probability (0-1) that any call (IMS included) meets a random fault: 429 with Retry-After, 500/503/504, a reset,
+    /// no answer, a create that commits and then fails, or every token expiring. For the reliability suites.
+    /// </summary>
+    public double ChaosRate { get; set; }
+
+    /// <summary>Faults injected so far, by kind (chaos and create faults), for the suites' figures.</summary>
+    public IReadOnlyDictionary<string, int> InjectedFaults
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, int>(_injected);
+            }
+        }
+    }
+
+    private readonly Dictionary<string, int> _injected = [];
+
+    private void Count(string kind) => _injected[kind] = _injected.GetValueOrDefault(kind) + 1;
+
     /// <summary>Latency added to every Flow Service call.</summary>
     public TimeSpan Latency { get; set; }
 
@@ -131,16 +153,61 @@ public sealed class SimulatorState
 
             if (operation == SimulatedOperation.Create && CreateFaultRate > 0 && Random.NextDouble() < CreateFaultRate)
             {
-                return Random.Next(3) switch
+                SimulatedFault createFault = Random.Next(3) switch
                 {
                     0 => new SimulatedFault(FaultKind.CommitThenStatus, 500),
                     1 => new SimulatedFault(FaultKind.CommitThenReset),
                     _ => new SimulatedFault(FaultKind.CommitThenHang, Delay: Settings.HangDuration),
                 };
+                Count($"create {createFault.Kind}");
+                return createFault;
+            }
+
+            if (ChaosRate > 0 && Random.NextDouble() < ChaosRate)
+            {
+                return Chaos(operation);
             }
 
             return null;
         }
+    }
+
+    private SimulatedFault? Chaos(SimulatedOperation operation)
+    {
+        int pick = Random.Next(operation == SimulatedOperation.Create ? 9 : 7);
+        (string name, SimulatedFault? fault) = pick switch
+        {
+            0 => ("429 Retry-After", SimulatedFault.Throttle(1 + Random.Next(2))),
+            1 => ("500", new SimulatedFault(FaultKind.Status, 500)),
+            2 => ("503 Retry-After", SimulatedFault.Unavailable(1)),
+            3 => ("504", new SimulatedFault(FaultKind.Status, 504)),
+            4 => ("connection reset", new SimulatedFault(FaultKind.Reset)),
+            5 => ("no answer (timeout)", new SimulatedFault(FaultKind.CommitThenHang, Delay: Settings.HangDuration)),
+            6 => ("tokens expired", null),
+            7 => ("create committed, then 500", new SimulatedFault(FaultKind.CommitThenStatus, 500)),
+            _ => ("create committed, then reset", new SimulatedFault(FaultKind.CommitThenReset)),
+        };
+        if (operation == SimulatedOperation.Token && pick is 5 or 6)
+        {
+            (name, fault) = ("IMS 503", SimulatedFault.Unavailable(1));
+        }
+
+        if (fault is null)
+        {
+            // Tokens reach their expiry: the caller sees 401013 and must renew. A token just issued is not expired
+            // again at once (a real one lives 24 h), so one renewal always suffices, as the product assumes.
+            DateTimeOffset issuedBefore = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(5);
+            foreach ((string token, DateTimeOffset expires) in _tokens)
+            {
+                if (expires - Settings.TokenLifetime < issuedBefore)
+                {
+                    _tokens[token] = DateTimeOffset.MinValue;
+                }
+            }
+        }
+
+        Count(operation == SimulatedOperation.Token && !name.StartsWith("IMS", StringComparison.Ordinal) ? "IMS " + name : name);
+        return fault;
     }
 
     public void Record(RecordedCall call)
@@ -241,6 +308,8 @@ public sealed class SimulatorState
             _faults.Clear();
             _testResults.Clear();
             CreateFaultRate = 0;
+            ChaosRate = 0;
+            _injected.Clear();
             Latency = TimeSpan.Zero;
             RateLimitPerSecond = 0;
             PeakConcurrentCalls = 0;
@@ -287,4 +356,8 @@ public sealed class SimulatedConnection
 public sealed record SimulatedAuthParams(string Url, string ServicePrincipalId, string ServicePrincipalKey, string Tenant);
 
 /// <summary>One request the simulator received, with the time it arrived and the status it answered.</summary>
-public sealed record RecordedCall(DateTimeOffset ReceivedAt, SimulatedOperation Operation, string Method, string Path, string? Sandbox, int Status, string? Authorization);
+public sealed record RecordedCall(DateTimeOffset ReceivedAt, SimulatedOperation Operation, string Method, string Path, string? Sandbox, int Status, string? Authorization)
+{
+    /// <summary>The Retry-After the answer carried, in seconds.</summary>
+    public int? RetryAfterSeconds { get; init; }
+}

@@ -64,11 +64,34 @@ public sealed class KeyVaultStubState
         }
     }
 
+    /// <summary>Probability (0-1) that a request meets a random 429 (with Retry-After) or 500/503.</summary>
+    public double ChaosRate { get; set; }
+
+    public int InjectedFaults { get; private set; }
+
+    private readonly Random _random = new(4242);
+
     public (int Status, int? RetryAfterSeconds)? NextFault()
     {
         lock (_gate)
         {
-            return _faults.TryDequeue(out (int, int?) fault) ? fault : null;
+            if (_faults.TryDequeue(out (int, int?) fault))
+            {
+                return fault;
+            }
+
+            if (ChaosRate > 0 && _random.NextDouble() < ChaosRate)
+            {
+                InjectedFaults++;
+                return _random.Next(3) switch
+                {
+                    0 => (429, 1),
+                    1 => (500, null),
+                    _ => (503, 1),
+                };
+            }
+
+            return null;
         }
     }
 

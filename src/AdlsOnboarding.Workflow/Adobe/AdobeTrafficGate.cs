@@ -5,7 +5,7 @@ namespace AdlsOnboarding.Workflow.Adobe;
 
 /// <summary>
 /// Bounds this instance's calls to the Flow Service: at most <see cref="AdobeOptions.MaxConcurrentCalls"/> at once and
-/// <see cref="AdobeOptions.MaxCallsPerSecond"/> per second, and none at all while a 429's <c>Retry-After</c> runs:
+/// <see cref="AdobeOptions.MaxCallsPerSecond"/> per second, and none at all while a 429's (or a 503's) <c>Retry-After</c> runs:
 /// one throttled call pauses every sender, not only itself. The app-wide bound is these limits times the number of
 /// instances (the Function App's maximum instance count, set by the Bicep).
 /// </summary>

@@ -196,9 +196,9 @@ public sealed class FlowServiceClient(
             {
                 string errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 AdobeServiceException failure = AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
-                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                if (response.StatusCode == HttpStatusCode.TooManyRequests || (response.StatusCode == HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
                 {
-                    // Throttling concerns every sender: hold all of this instance's calls back, not only this one.
+                    // Throttling or overload concerns every sender: hold all of this instance's calls back, not only this one.
                     gate.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
                 }
 

@@ -321,8 +321,12 @@ public static class OnboardingOpenApi
                     {
                         OperationId = id,
                         Summary = summary,
-                        Security = [],
-                        Responses = new OpenApiResponses { ["200"] = Response("The document.", "application/json", new OpenApiSchema { Type = JsonSchemaType.Object }) },
+                        Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] }],
+                        Responses = new OpenApiResponses
+                        {
+                            ["200"] = Response("The document.", "application/json", new OpenApiSchema { Type = JsonSchemaType.Object }),
+                            ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        },
                     },
                 },
             };

@@ -33,6 +33,8 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<Retention.HistoryRetention>();
         services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -43,8 +45,25 @@ public static class WorkflowServiceCollectionExtensions
         {
             SecretStoreOptions options = sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value;
             SecretClientOptions clientOptions = new() { Retry = { MaxRetries = options.KeyVaultMaxRetries, Delay = TimeSpan.FromMilliseconds(500) } };
+            TokenCredential credential = sp.GetRequiredService<TokenCredential>();
+            bool loopbackVault = options.KeyVaultUri!.IsLoopback;
+            if (credential is LoopbackStaticTokenCredential && !loopbackVault)
+            {
+                throw new InvalidOperationException("Azure:Credential=LoopbackStaticToken is only for a Key Vault stand-in on loopback.");
+            }
+
+            if (loopbackVault && !string.IsNullOrEmpty(options.LoopbackCertificateThumbprint))
+            {
+                string thumbprint = options.LoopbackCertificateThumbprint;
+                clientOptions.DisableChallengeResourceVerification = true;
+                clientOptions.Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClientHandler
+                {
+                    ServerCertificateCustomValidationCallback = (_, certificate, _, _) => string.Equals(certificate?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
+                });
+            }
+
             sp.GetService<Action<SecretClientOptions>>()?.Invoke(clientOptions);
-            return new SecretClient(options.KeyVaultUri!, sp.GetRequiredService<TokenCredential>(), clientOptions);
+            return new SecretClient(options.KeyVaultUri!, credential, clientOptions);
         });
         services.TryAddSingleton<ISecretStore>(sp =>
             sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is null

@@ -14,6 +14,12 @@ public sealed class SecretStoreOptions
     /// </summary>
     public Dictionary<string, string> Local { get; set; } = [];
 
+    /// <summary>
+    /// For a Key Vault stand-in on loopback only (local runs, reliability suites): trust exactly the server certificate
+    /// with this SHA-1 thumbprint, and accept its bearer challenge. Ignored unless <see cref="KeyVaultUri"/> is loopback.
+    /// </summary>
+    public string? LoopbackCertificateThumbprint { get; set; }
+
     /// <summary>Retries inside the Key Vault client before a failure goes back to the durable retry policy.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 5)]
     public int KeyVaultMaxRetries { get; set; } = 2;

@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Workflow.Api;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -14,8 +15,10 @@ public sealed class LocalHostHarness : IAsyncDisposable
 {
     public const string ServicePrincipalKey = "local-host-sp-key~3f9a";
 
-    private LocalHostHarness(RunningSimulator<SimulatorState> adobe, LocalHostProcess host, string tableName, string taskHub, string statusKey)
+    private LocalHostHarness(RunningSimulator<SimulatorState> adobe, LocalHostProcess host, string tableName, string taskHub, string statusKey, RunningSimulator<KeyVaultStubState>? keyVault, FaultInjectingProxy? tableProxy)
     {
+        KeyVault = keyVault;
+        TableProxy = tableProxy;
         Adobe = adobe;
         Host = host;
         TableName = tableName;
@@ -25,6 +28,15 @@ public sealed class LocalHostHarness : IAsyncDisposable
     }
 
     public RunningSimulator<SimulatorState> Adobe { get; }
+
+    /// <summary>The Key Vault stand-in the host reads its secrets from, when started with one.</summary>
+    public RunningSimulator<KeyVaultStubState>? KeyVault { get; }
+
+    /// <summary>The fault-injecting proxy between the host and Azurite's Table endpoint, when started with one.</summary>
+    public FaultInjectingProxy? TableProxy { get; }
+
+    /// <summary>Every secret value the host was given (keys, IMS client secret, Key Vault token): none may leak.</summary>
+    public List<string> Secrets { get; } = [];
 
     public LocalHostProcess Host { get; }
 
@@ -39,9 +51,11 @@ public sealed class LocalHostHarness : IAsyncDisposable
 
     public TableClient Table => Azurite.Table(TableName);
 
-    public static async Task<LocalHostHarness> StartAsync(Action<Dictionary<string, string?>>? configure = null)
+    public static async Task<LocalHostHarness> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool keyVaultStub = false, bool tableFaultProxy = false)
     {
         RunningSimulator<SimulatorState> adobe = await SimulatorHost.StartAdobeAsync(new SimulatorSettings { HangDuration = TimeSpan.FromSeconds(6) });
+        RunningSimulator<KeyVaultStubState>? keyVault = keyVaultStub ? await SimulatorHost.StartKeyVaultAsync() : null;
+        FaultInjectingProxy? proxy = tableFaultProxy ? await FaultInjectingProxy.StartAsync(new Uri(new Azure.Data.Tables.TableServiceClient(Azurite.ConnectionString).Uri.GetLeftPart(UriPartial.Authority))) : null;
         string tableName = Azurite.UniqueTableName("lh");
         string taskHub = "t" + Guid.NewGuid().ToString("N")[..20];
         Dictionary<string, string?> settings = WorkflowHarness.BaseSettings(adobe.BaseAddress, new Uri("https://127.0.0.1:9/"), tableName);
@@ -57,6 +71,27 @@ public sealed class LocalHostHarness : IAsyncDisposable
         settings["Durable:ControlQueueVisibilityTimeout"] = "00:00:05";
         settings["Onboarding:CreateLease"] = "00:00:05";
         settings["Onboarding:MaxAttempts"] = "8";
+        List<string> secrets = [adobe.State.Settings.ClientSecret, ServicePrincipalKey];
+        if (keyVault is not null)
+        {
+            string token = "kv-token-" + Guid.NewGuid().ToString("N");
+            keyVault.State.AcceptedToken = token;
+            keyVault.State.SetSecret(WorkflowHarness.ImsSecretName, adobe.State.Settings.ClientSecret);
+            keyVault.State.SetSecret(WorkflowHarness.ServicePrincipalSecretName, ServicePrincipalKey);
+            settings.Remove($"Secrets:Local:{WorkflowHarness.ImsSecretName}");
+            settings.Remove($"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}");
+            settings["Secrets:KeyVaultUri"] = keyVault.BaseAddress.AbsoluteUri;
+            settings["Secrets:LoopbackCertificateThumbprint"] = keyVault.Certificate!.Thumbprint;
+            settings["Azure:Credential"] = "LoopbackStaticToken";
+            settings["Azure:StaticToken"] = token;
+            secrets.Add(token);
+        }
+
+        if (proxy is not null)
+        {
+            settings["Storage:ConnectionString"] = proxy.ConnectionString(Azurite.ConnectionString);
+        }
+
         configure?.Invoke(settings);
         LocalHostProcess host;
         try
@@ -66,10 +101,22 @@ public sealed class LocalHostHarness : IAsyncDisposable
         catch
         {
             await adobe.DisposeAsync();
+            if (keyVault is not null)
+            {
+                await keyVault.DisposeAsync();
+            }
+
+            if (proxy is not null)
+            {
+                await proxy.DisposeAsync();
+            }
+
             throw;
         }
 
-        return new LocalHostHarness(adobe, host, tableName, taskHub, settings["Api:StatusTokenKey"]!);
+        LocalHostHarness harness = new(adobe, host, tableName, taskHub, settings["Api:StatusTokenKey"]!, keyVault, proxy);
+        harness.Secrets.AddRange(secrets);
+        return harness;
     }
 
     public static string Body(string account, string clientId = "11111111-2222-3333-4444-555555555555") => System.Text.Json.JsonSerializer.Serialize(new
@@ -140,6 +187,16 @@ public sealed class LocalHostHarness : IAsyncDisposable
         Http.Dispose();
         await Host.DisposeAsync();
         await Adobe.DisposeAsync();
+        if (KeyVault is not null)
+        {
+            await KeyVault.DisposeAsync();
+        }
+
+        if (TableProxy is not null)
+        {
+            await TableProxy.DisposeAsync();
+        }
+
         try
         {
             await Table.DeleteAsync();

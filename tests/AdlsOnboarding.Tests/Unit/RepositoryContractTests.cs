@@ -34,6 +34,7 @@ public sealed class RepositoryContractTests
             (typeof(AccountStoreOptions), AccountStoreOptions.Section), (typeof(OnboardingOptions), OnboardingOptions.Section),
             (typeof(ApiOptions), ApiOptions.Section), (typeof(AzureCredentialOptions), AzureCredentialOptions.Section),
             (typeof(AdlsOnboarding.Workflow.Registry.SweepOptions), AdlsOnboarding.Workflow.Registry.SweepOptions.Section),
+            (typeof(AdlsOnboarding.Workflow.Retention.RetentionOptions), AdlsOnboarding.Workflow.Retention.RetentionOptions.Section),
         ];
         foreach ((Type type, string section) in sections)
         {
@@ -87,5 +88,6 @@ public sealed class RepositoryContractTests
         Assert.Equal("orchestrationTrigger", triggers["OffboardingOrchestration"]);
         Assert.Equal("activityTrigger", triggers["DeleteConnectionActivity"]);
         Assert.Equal("queueTrigger", triggers["HandleKeyVaultEvent"]);
+        Assert.Equal("timerTrigger", triggers["PurgeHistory"]);
     }
 }

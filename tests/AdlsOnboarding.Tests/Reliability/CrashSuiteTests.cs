@@ -1,0 +1,87 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Storage;
+using Xunit.Abstractions;
+
+namespace AdlsOnboarding.Tests.Reliability;
+
+/// <summary>
+/// The host killed at random points of a batch (5 times) and started again each time: every accepted onboarding
+/// still ends connected, with one connection each and no secret anywhere. N from ADLS_RELIABILITY_N (default 20).
+/// </summary>
+public sealed class CrashSuiteTests(ITestOutputHelper output)
+{
+    private const int Kills = 5;
+
+    [Fact]
+    public async Task Batch_HostKilledFiveTimes_AllConnectedNoDuplicates()
+    {
+        int n = ReliabilityFigures.Size(20);
+        await using LocalHostHarness harness = await LocalHostHarness.StartAsync(
+            s =>
+            {
+                s["Onboarding:MaxAttempts"] = "20";
+                s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
+                s["Adobe:MaxConcurrentCalls"] = "2";
+            },
+            keyVaultStub: true);
+        // Slow Adobe, and some creates that commit and then fail, so the kills land mid-call too.
+        harness.Adobe.State.Latency = TimeSpan.FromMilliseconds(400);
+        harness.Adobe.State.CreateFaultRate = 0.2;
+        Random random = new(2026);
+
+        ApiResponse[] accepted = await Task.WhenAll(Enumerable.Range(0, n).Select(i => harness.PostAsync(LocalHostHarness.Body($"crash{i:D4}"))));
+        Assert.All(accepted, r => Assert.Equal(202, r.Status));
+        List<int> connectedAtKill = [];
+        int previous = -1;
+        for (int kill = 0; kill < Kills; kill++)
+        {
+            // Kill at a random moment after the batch has made some progress since the last restart.
+            int connected = 0;
+            for (int wait = 0; wait < 100; wait++)
+            {
+                connected = (await harness.Table.QueryAsync<AccountRecord>(r => r.Status == "Connected").ToListAsync()).Count;
+                if (connected > previous || connected == n)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(600)));
+            previous = connected;
+            connectedAtKill.Add(connected);
+            await harness.Host.KillAsync();
+            await harness.Host.StartAgainAsync();
+        }
+
+        ApiResponse[] finals = await Task.WhenAll(accepted.Select(r => harness.PollUntilDoneAsync(r.Header("Location")!, TimeSpan.FromMinutes(5))));
+
+        List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
+        Assert.All(finals, f => Assert.Equal(200, f.Status));
+        Assert.Equal(n, rows.Count(r => r.Status == "Connected"));
+        List<SimulatedConnection> connections = [.. harness.Adobe.State.Connections];
+        int duplicates = connections.GroupBy(c => c.Auth.Url).Sum(g => g.Count() - 1);
+        Assert.Equal(0, duplicates);
+        Assert.Equal(n, connections.Count);
+        Assert.True(connectedAtKill[^1] < n, $"the last kill came after the batch had finished ({string.Join(",", connectedAtKill)})");
+        SecretScanner.Report scan = await SecretScanner.ScanAsync(harness.TaskHub, harness.TableName, [.. finals.Select(f => f.Body), harness.Host.Output], [.. harness.Secrets, .. harness.Adobe.State.IssuedTokens]);
+        Assert.Empty(scan.Hits);
+
+        var figures = new
+        {
+            onboardings = n,
+            kills = Kills,
+            connectedAtEachKill = connectedAtKill,
+            connected = rows.Count(r => r.Status == "Connected"),
+            lost = n - rows.Count,
+            duplicates,
+            createFaults = harness.Adobe.State.InjectedFaults,
+            secretHits = scan.Hits.Count,
+            itemsScanned = scan.ItemsScanned,
+        };
+        ReliabilityFigures.Write("crash", figures);
+        output.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
+    }
+}

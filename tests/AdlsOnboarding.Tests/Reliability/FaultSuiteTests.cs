@@ -1,0 +1,94 @@
+using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Storage;
+using Xunit.Abstractions;
+
+namespace AdlsOnboarding.Tests.Reliability;
+
+/// <summary>
+/// Onboardings through the local host (Azure Storage backend on Azurite) against faults on every dependency: Adobe
+/// (429 with Retry-After, 500/503/504, resets, no answer, committed-then-failed creates, IMS failures, expired
+/// tokens), the Key Vault stand-in (429/5xx) and Table Storage (503 through a proxy). Nothing is lost, nothing is
+/// duplicated, no Retry-After is undercut, no secret leaks. N from ADLS_RELIABILITY_N (default 20).
+/// </summary>
+public sealed class FaultSuiteTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task Onboardings_UnderInjectedFaults_AllConnectedNoneLostNoDuplicatesNoLeaks()
+    {
+        int n = ReliabilityFigures.Size(20);
+        await using LocalHostHarness harness = await LocalHostHarness.StartAsync(
+            s =>
+            {
+                s["Onboarding:MaxAttempts"] = "20";
+                s["Onboarding:FirstRetryInterval"] = "00:00:00.200";
+                s["Onboarding:MaxRetryInterval"] = "00:00:02";
+                s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
+                s["Adobe:RequestTimeout"] = "00:00:02";
+                s["Onboarding:CreateLease"] = "00:00:03";
+            },
+            keyVaultStub: true,
+            tableFaultProxy: true);
+        harness.Adobe.State.ChaosRate = 0.25;
+        harness.KeyVault!.State.ChaosRate = 0.3;
+        harness.TableProxy!.FaultRate = 0.2;
+        List<string> responses = [];
+
+        ApiResponse[] accepted = await Task.WhenAll(Enumerable.Range(0, n).Select(i => harness.PostAsync(LocalHostHarness.Body($"fault{i:D4}"))));
+        responses.AddRange(accepted.Select(r => r.Body));
+        Assert.All(accepted, r => Assert.Equal(202, r.Status));
+        ApiResponse[] finals = await Task.WhenAll(accepted.Select(r => harness.PollUntilDoneAsync(r.Header("Location")!, TimeSpan.FromMinutes(5))));
+        responses.AddRange(finals.Select(r => r.Body));
+
+        // Outcome: connected, or failed for a permanent cause; never lost, never stuck, never a transient failure left.
+        List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
+        int connected = rows.Count(r => r.Status == "Connected");
+        int failedPermanent = rows.Count(r => r.Status == "Failed" && r.ErrorTransient == false);
+        Assert.Equal(n, rows.Count);
+        Assert.All(finals, f => Assert.True(f.Status is 200 or 422, f.Body));
+        Assert.Equal(n, connected + failedPermanent);
+
+        // No duplicates: never two connections for one account; exactly one for each connected account.
+        List<SimulatedConnection> connections = [.. harness.Adobe.State.Connections.Where(c => !c.Deleted)];
+        int duplicates = connections.GroupBy(c => c.Auth.Url).Sum(g => g.Count() - 1);
+        Assert.Equal(0, duplicates);
+        Assert.All(rows.Where(r => r.Status == "Connected"), r => Assert.Single(connections, c => c.Id == r.ConnectionId));
+
+        // Retry-After never undercut: after a 429/503 with Retry-After, no Flow Service call until it has passed.
+        List<RecordedCall> calls = [.. harness.Adobe.State.Calls.Where(c => c.Operation != SimulatedOperation.Token).OrderBy(c => c.ReceivedAt)];
+        int undercut = calls.Where(c => c.RetryAfterSeconds is > 0).Count(throttle => calls.Any(c =>
+            c.ReceivedAt > throttle.ReceivedAt + InFlightTolerance && c.ReceivedAt < throttle.ReceivedAt + TimeSpan.FromSeconds(throttle.RetryAfterSeconds!.Value)));
+        Assert.Equal(0, undercut);
+
+        // No secret anywhere.
+        SecretScanner.Report scan = await SecretScanner.ScanAsync(harness.TaskHub, harness.TableName, [.. responses, harness.Host.Output], [.. harness.Secrets, .. harness.Adobe.State.IssuedTokens]);
+        Assert.Empty(scan.Hits);
+
+        var figures = new
+        {
+            onboardings = n,
+            connected,
+            failedPermanent,
+            permanentCauses = rows.Where(r => r.Status == "Failed").Select(r => $"{r.ErrorCode}: {r.ErrorMessage}").ToList(),
+            lost = n - rows.Count,
+            duplicates,
+            retryAfterUndercut = undercut,
+            secretHits = scan.Hits.Count,
+            itemsScanned = scan.ItemsScanned,
+            flowServiceCalls = calls.Count,
+            imsCalls = harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Token),
+            adobeFaults = harness.Adobe.State.InjectedFaults,
+            keyVaultFaults = harness.KeyVault.State.InjectedFaults,
+            keyVaultCalls = harness.KeyVault.State.Calls.Count,
+            tableFaults = harness.TableProxy.Injected,
+            tableCalls = harness.TableProxy.Injected + harness.TableProxy.Forwarded,
+            maxAttemptsSeen = rows.Max(r => r.AttemptCount ?? 0),
+            faultShare = Math.Round((harness.Adobe.State.InjectedFaults.Values.Sum() + harness.KeyVault.State.InjectedFaults + harness.TableProxy.Injected)
+                / (double)(calls.Count + harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Token) + harness.KeyVault.State.Calls.Count + harness.TableProxy.Injected + harness.TableProxy.Forwarded), 3),
+        };
+        ReliabilityFigures.Write("faults", figures);
+        output.WriteLine(System.Text.Json.JsonSerializer.Serialize(figures));
+    }
+}
