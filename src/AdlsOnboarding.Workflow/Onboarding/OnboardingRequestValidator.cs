@@ -130,10 +130,18 @@ public static partial class OnboardingRequestValidator
             return false;
         }
 
-        if (!uri.IsDefaultPort || value.Contains('@') || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0
+        // The authority as written: Uri normalises away an explicit :443 and upper case, which must not pass unseen.
+        string authority = value["https://".Length..].Split('/', '?', '#')[0];
+        if (authority.Contains(':') || authority.Contains('@') || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0
             || value.TrimEnd('/').Count(c => c == '/') != 2)
         {
             error = "Must be the account endpoint alone: no port, user info, path, query or fragment.";
+            return false;
+        }
+
+        if (!string.Equals(authority, authority.ToLowerInvariant(), StringComparison.Ordinal))
+        {
+            error = "Must be written in lower case, as storage account names are.";
             return false;
         }
 

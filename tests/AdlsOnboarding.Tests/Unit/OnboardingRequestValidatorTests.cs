@@ -45,6 +45,8 @@ public sealed class OnboardingRequestValidatorTests
     [InlineData("storageAccountUrl", "https://contosodata.dfs.core.windows.net?sv=2020")]
     [InlineData("storageAccountUrl", "https://user@contosodata.dfs.core.windows.net")]
     [InlineData("storageAccountUrl", "https://Contoso_Data.dfs.core.windows.net")]
+    [InlineData("storageAccountUrl", "https://ContosoData.dfs.core.windows.net")]
+    [InlineData("storageAccountUrl", "https://contosodata.dfs.core.windows.net:443")]
     [InlineData("storageAccountUrl", "https://ab.dfs.core.windows.net")]
     [InlineData("storageAccountUrl", "https://contоsodata.dfs.core.windows.net")]
     [InlineData("storageAccountUrl", "https://contosodata.dfs.core.windows.net.evil.example")]

@@ -1,0 +1,41 @@
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Storage;
+using Azure.Data.Tables;
+
+namespace AdlsOnboarding.Tests.Reliability;
+
+/// <summary>Finished orchestrations' history is purged after the retention age; the account record stays.</summary>
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task Purge_AfterMaxAge_HistoryGoneRecordKept()
+    {
+        await using LocalHostHarness harness = await LocalHostHarness.StartAsync(s =>
+        {
+            s["HistoryPurgeSchedule"] = "*/2 * * * * *";
+            s["Retention:MaxAge"] = "00:00:03";
+        });
+        ApiResponse accepted = await harness.PostAsync(LocalHostHarness.Body("retained"));
+        string location = accepted.Header("Location")!;
+        Assert.Equal(200, (await harness.PollUntilDoneAsync(location)).Status);
+        TableClient history = Azurite.Table(harness.TaskHub + "History");
+        Assert.NotEmpty(await history.QueryAsync<TableEntity>(e => e.PartitionKey == "onboard-prod-retained").ToListAsync());
+
+        ApiResponse? afterPurge = null;
+        for (int i = 0; i < 60; i++)
+        {
+            afterPurge = await harness.GetAsync(harness.StatusUrl("onboard-prod-retained"));
+            if (afterPurge.Status == 404)
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(404, afterPurge!.Status);
+        Assert.Empty(await history.QueryAsync<TableEntity>(e => e.PartitionKey == "onboard-prod-retained").ToListAsync());
+        AccountRecord record = (await harness.Table.GetEntityAsync<AccountRecord>("prod", "retained")).Value;
+        Assert.Equal("Connected", record.Status);
+    }
+}
