@@ -42,6 +42,7 @@ public static class LocalHostApplication
         }
 
         builder.Services.AddAdlsOnboardingWorkflow();
+        builder.AddLocalTelemetry();
         builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
 
         DurableStorageOptions durable = builder.Configuration.GetSection(DurableStorageOptions.Section).Get<DurableStorageOptions>() ?? new DurableStorageOptions();

@@ -8,6 +8,10 @@ namespace AdlsOnboarding.Workflow;
 /// </summary>
 internal static partial class Logs
 {
+    /// <summary>Every line logged inside carries the onboarding's instance id, sandbox and account.</summary>
+    public static IDisposable? OnboardingScope(ILogger logger, string? instanceId, string sandbox, string account) =>
+        logger.BeginScope(new Dictionary<string, object?> { ["InstanceId"] = instanceId, ["Sandbox"] = sandbox, ["Account"] = account });
+
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Onboarding {InstanceId} started for account {Account} in sandbox {Sandbox}")]
     public static partial void OnboardingStarted(ILogger logger, string instanceId, string sandbox, string account);
 

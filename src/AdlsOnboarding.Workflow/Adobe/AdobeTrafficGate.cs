@@ -16,8 +16,11 @@ public sealed class AdobeTrafficGate : IDisposable
     private readonly TimeProvider _time;
     private long _pausedUntilTicks;
 
-    public AdobeTrafficGate(IOptions<AdobeOptions> options, TimeProvider time)
+    private readonly Telemetry.WorkflowMetrics? _metrics;
+
+    public AdobeTrafficGate(IOptions<AdobeOptions> options, TimeProvider time, Telemetry.WorkflowMetrics? metrics = null)
     {
+        _metrics = metrics;
         AdobeOptions settings = options.Value;
         _time = time;
         _concurrency = new SemaphoreSlim(settings.MaxConcurrentCalls, settings.MaxConcurrentCalls);
@@ -46,6 +49,7 @@ public sealed class AdobeTrafficGate : IDisposable
                 if (pause > TimeSpan.Zero)
                 {
                     await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                    _metrics?.WaitedForRetryAfter(pause);
                     continue;
                 }
 

@@ -19,6 +19,7 @@ public sealed class FlowServiceClient(
     IHttpClientFactory httpClientFactory,
     ImsTokenProvider tokens,
     AdobeTrafficGate gate,
+    Telemetry.WorkflowMetrics metrics,
     IOptions<AdobeOptions> options,
     TimeProvider time,
     ILogger<FlowServiceClient> logger)
@@ -149,6 +150,26 @@ public sealed class FlowServiceClient(
 
     private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("adobe.operation", operation);
+        span?.SetTag("adls.sandbox", sandbox);
+        try
+        {
+            HttpResponseMessage response = await SendOnceOrTwiceAsync(operation, sandbox, method, relativeUrl, body, etag, cancellationToken).ConfigureAwait(false);
+            span?.SetTag("http.response.status_code", (int)response.StatusCode);
+            return response;
+        }
+        catch (AdobeServiceException ex)
+        {
+            span?.SetTag("http.response.status_code", ex.Status);
+            span?.SetTag("adobe.error_code", ex.Code);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code);
+            throw;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceOrTwiceAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
+    {
         for (int attempt = 1; ; attempt++)
         {
             SensitiveString token = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
@@ -183,10 +204,13 @@ public sealed class FlowServiceClient(
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
             {
                 Logs.FlowServiceNoResponse(logger, operation, sandbox, ex.GetType().Name);
+                metrics.FlowServiceCalled(operation, 0, time.GetElapsedTime(started).TotalMilliseconds);
                 throw AdobeServiceException.FromTransportFailure(operation, ex, timedOut: ex is OperationCanceledException);
             }
 
-            Logs.FlowServiceCalled(logger, operation, sandbox, (int)response.StatusCode, time.GetElapsedTime(started).TotalMilliseconds);
+            double elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+            Logs.FlowServiceCalled(logger, operation, sandbox, (int)response.StatusCode, elapsed);
+            metrics.FlowServiceCalled(operation, (int)response.StatusCode, elapsed);
             if (response.IsSuccessStatusCode)
             {
                 return response;

@@ -16,12 +16,14 @@ public sealed class ImsTokenProvider(
     IOptions<AdobeOptions> options,
     ISecretStore secrets,
     TimeProvider time,
+    Telemetry.WorkflowMetrics metrics,
     ILogger<ImsTokenProvider> logger)
 {
     public const string HttpClientName = "Adobe.Ims";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CachedToken? _cached;
+    private volatile bool _rejected;
 
     /// <summary>Returns a valid token, from the cache when it is fresh enough.</summary>
     public async Task<SensitiveString> GetTokenAsync(CancellationToken cancellationToken = default)
@@ -41,6 +43,8 @@ public sealed class ImsTokenProvider(
                 return cached.Token;
             }
 
+            metrics.TokenRequested(cached is null ? (_rejected ? "rejected" : "first") : "expiry");
+            _rejected = false;
             _cached = await RequestTokenAsync(cancellationToken).ConfigureAwait(false);
             return _cached.Token;
         }
@@ -57,12 +61,14 @@ public sealed class ImsTokenProvider(
         if (cached is not null && ReferenceEquals(cached.Token, rejected))
         {
             Interlocked.CompareExchange(ref _cached, null, cached);
+            _rejected = true;
             Logs.ImsTokenInvalidated(logger);
         }
     }
 
     private async Task<CachedToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("IMS token", System.Diagnostics.ActivityKind.Client);
         AdobeOptions settings = options.Value;
         SecretVersionInfo version = await secrets.ResolveVersionAsync(settings.ClientSecretName, null, cancellationToken).ConfigureAwait(false);
         SensitiveString clientSecret = await secrets.GetValueAsync(settings.ClientSecretName, version.Version, cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,7 @@ public sealed record AccountView(
     DateTimeOffset? NextAttemptAt,
     string? Warning,
     string? InstanceId,
+    string? TraceId,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt)
 {
@@ -41,7 +42,7 @@ public sealed record AccountView(
             r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description,
             r.Status ?? nameof(OnboardingStatus.Pending), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
             NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, failed && r.ErrorTransient == true ? r.NextAttemptAt : null,
-            NullIfEmpty(r.Warning), r.InstanceId, r.CreatedAt, r.UpdatedAt);
+            NullIfEmpty(r.Warning), r.InstanceId, r.TraceId, r.CreatedAt, r.UpdatedAt);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -128,6 +128,7 @@ public static class OnboardingOpenApi
             ("nextAttemptAt", String("Failed and retriable: when the sweep may try again.", format: "date-time", nullable: true)),
             ("warning", String("A warning from the last onboarding.", nullable: true)),
             ("instanceId", String("The last onboarding's instance id.", nullable: true)),
+            ("traceId", String("W3C trace id of the last operation (Application Insights operation_Id).", nullable: true)),
             ("createdAt", String("When the record was created.", format: "date-time", nullable: true)),
             ("updatedAt", String("When the record last changed.", format: "date-time", nullable: true)));
         schemas["AccountPage"] = Object(

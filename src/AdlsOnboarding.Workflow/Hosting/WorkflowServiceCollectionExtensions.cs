@@ -38,6 +38,8 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<Telemetry.WorkflowMetrics>();
         services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());
 
         // Secrets: Key Vault when a vault is configured, local configuration otherwise.

@@ -25,7 +25,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         try
         {
             SecretVersionInfo secret = await context.CallActivityAsync<SecretVersionInfo>(
-                nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion), retry);
+                nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion, input.TraceParent), retry);
 
             ConnectionResult connection = await context.CallActivityAsync<ConnectionResult>(
                 nameof(CreateConnectionActivity),
@@ -88,33 +88,49 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         Description: input.Description,
         RequestedSecretVersion: input.SecretVersion ?? "",
         RegistrationFingerprint: input.Fingerprint,
-        LastTrigger: input.Trigger ?? OnboardingTriggers.Api);
+        LastTrigger: input.Trigger ?? OnboardingTriggers.Api,
+        TraceParent: input.TraceParent);
 }
 
-public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion);
+public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion, string? TraceParent = null);
 
 /// <summary>Checks the service principal key in Key Vault and returns its version id, never its value.</summary>
 public sealed class ResolveSecretVersionActivity(ISecretStore secrets) : IWorkflowActivity<ResolveSecretVersionInput, SecretVersionInfo>
 {
-    public Task<SecretVersionInfo> RunAsync(ResolveSecretVersionInput input, CancellationToken cancellationToken = default) =>
-        secrets.ResolveVersionAsync(input.SecretName, input.SecretVersion, cancellationToken);
+    public async Task<SecretVersionInfo> RunAsync(ResolveSecretVersionInput input, CancellationToken cancellationToken = default)
+    {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(ResolveSecretVersionActivity), input.TraceParent);
+        span?.SetTag("adls.secret_name", input.SecretName);
+        return await secrets.ResolveVersionAsync(input.SecretName, input.SecretVersion, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Ensures the account's Adobe base connection exists with the requested credentials, then tests it.</summary>
-public sealed class CreateConnectionActivity(ConnectionReconciler reconciler) : IWorkflowActivity<CreateConnectionInput, ConnectionResult>
+public sealed class CreateConnectionActivity(ConnectionReconciler reconciler, ILogger<CreateConnectionActivity> logger) : IWorkflowActivity<CreateConnectionInput, ConnectionResult>
 {
-    public Task<ConnectionResult> RunAsync(CreateConnectionInput input, CancellationToken cancellationToken = default) =>
-        reconciler.EnsureConnectionAsync(input, cancellationToken);
+    public async Task<ConnectionResult> RunAsync(CreateConnectionInput input, CancellationToken cancellationToken = default)
+    {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(CreateConnectionActivity), input.Onboarding.TraceParent);
+        span?.SetTag("adls.sandbox", input.Onboarding.Sandbox);
+        span?.SetTag("adls.account", input.Onboarding.AccountName);
+        using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Onboarding.Sandbox, input.Onboarding.AccountName);
+        ConnectionResult result = await reconciler.EnsureConnectionAsync(input, cancellationToken).ConfigureAwait(false);
+        span?.SetTag("adls.connection_action", result.Action.ToString());
+        return result;
+    }
 }
 
 /// <summary>
 /// Merges a status change into the account's record in Table Storage. A failure also sets when the registry sweep
 /// may try the account again (transient causes only, with a backoff that grows with each failure in a row).
 /// </summary>
-public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptions<Registry.SweepOptions> sweep, TimeProvider time) : IWorkflowActivity<AccountRecordUpdate, bool>
+public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptions<Registry.SweepOptions> sweep, TimeProvider time, Telemetry.WorkflowMetrics metrics, ILogger<SaveAccountRecordActivity> logger) : IWorkflowActivity<AccountRecordUpdate, bool>
 {
     public async Task<bool> RunAsync(AccountRecordUpdate input, CancellationToken cancellationToken = default)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.TraceParent);
+        span?.SetTag("adls.status", input.Status.ToString());
+        using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Sandbox, input.AccountName);
         try
         {
             if (input.Status == OnboardingStatus.Failed)
@@ -129,6 +145,11 @@ public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptio
             }
 
             await records.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+            if (input.Status is OnboardingStatus.Connected or OnboardingStatus.Failed)
+            {
+                metrics.Completed(input.Sandbox, input.Status.ToString(), input.ErrorCode, input.AttemptCount);
+            }
+
             return true;
         }
         catch (Azure.RequestFailedException ex)

@@ -16,7 +16,8 @@ public sealed record OnboardingInput(
     string Description,
     string Fingerprint,
     OnboardingRetrySettings Retry,
-    string? Trigger = null)
+    string? Trigger = null,
+    string? TraceParent = null)
 {
     public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
@@ -40,7 +41,7 @@ public sealed record OnboardingRetrySettings(
     TimeSpan MaxRetryInterval,
     TimeSpan MaxTotalRetryTime);
 
-/// <summary>Input of the create-connection activity: the request plus the secret version resolved before it.</summary>
+/// <summary>Input of the create-connection activity: the request plus the secret version resolved before it (its trace context in <see cref="OnboardingInput.TraceParent"/>).</summary>
 public sealed record CreateConnectionInput(OnboardingInput Onboarding, string SecretVersion, string InstanceId);
 
 /// <summary>What happened to the Adobe connection.</summary>

@@ -27,24 +27,37 @@ public sealed record StartResult(StartOutcome Outcome, string InstanceId, Orches
 /// refused, and a finished one is started again. Races between concurrent callers of the same operation are settled
 /// by the backend's dedupe on the deterministic instance id.
 /// </summary>
-public sealed class OnboardingStarter(ILogger<OnboardingStarter> logger)
+public sealed class OnboardingStarter(Telemetry.WorkflowMetrics metrics, ILogger<OnboardingStarter> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] ActiveStatuses =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
     public static bool IsActive(OrchestrationRuntimeStatus status) => ActiveStatuses.Contains(status);
 
-    public Task<StartResult> StartOrJoinAsync(DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default) =>
-        StartAsync(
+    public async Task<StartResult> StartOrJoinAsync(DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default)
+    {
+        // The start's span is the root of the onboarding's trace (or a child of the HTTP request, timer or event).
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("StartOnboarding");
+        span?.SetTag("adls.sandbox", input.Sandbox);
+        span?.SetTag("adls.account", input.AccountName);
+        StartResult result = await StartAsync(
             client,
             OnboardingInstanceId.For(input.Sandbox, input.AccountName),
             nameof(OnboardingOrchestration),
-            input,
+            input with { TraceParent = System.Diagnostics.Activity.Current?.Id },
             input.Fingerprint,
             OffboardingInput.InstanceIdFor(input.Sandbox, input.AccountName),
             input.Sandbox,
             input.AccountName,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        span?.SetTag("adls.start_outcome", result.Outcome.ToString());
+        if (result.Outcome == StartOutcome.Started)
+        {
+            metrics.Started(input.Sandbox, input.Trigger);
+        }
+
+        return result;
+    }
 
     public Task<StartResult> StartOffboardingAsync(DurableTaskClient client, OffboardingInput input, CancellationToken cancellationToken = default) =>
         StartAsync(

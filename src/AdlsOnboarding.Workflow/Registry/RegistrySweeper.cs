@@ -29,10 +29,12 @@ public sealed class RegistrySweeper(
     IOptions<SweepOptions> sweepOptions,
     IOptions<OnboardingOptions> onboardingOptions,
     TimeProvider time,
+    Telemetry.WorkflowMetrics metrics,
     ILogger<RegistrySweeper> logger)
 {
     public async Task<SweepReport> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken = default)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("RegistrySweep");
         SweepOptions options = sweepOptions.Value;
         DateTimeOffset now = time.GetUtcNow();
         int due = 0, started = 0, joined = 0, running = 0, conflicts = 0, invalid = 0, deferred = 0;
@@ -76,6 +78,9 @@ public sealed class RegistrySweeper(
 
         (int rotations, int nearExpiry) = await CheckKeyVersionsAsync(client, options.MaxStartsPerSweep - started, now, cancellationToken).ConfigureAwait(false);
         SweepReport report = new(due, started, joined, running, conflicts, invalid, deferred) { Rotations = rotations, NearExpiry = nearExpiry };
+        metrics.Backlog(due - started);
+        span?.SetTag("adls.sweep.due", due);
+        span?.SetTag("adls.sweep.started", started);
         Logs.SweepCompleted(logger, report.Due, report.Started, report.Joined, report.Running, report.Conflicts, report.Invalid, report.Deferred);
         return report;
     }

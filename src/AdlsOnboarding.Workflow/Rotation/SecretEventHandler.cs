@@ -27,6 +27,7 @@ public sealed class SecretEventHandler(
 {
     public async Task<SecretEventReport> HandleAsync(DurableTaskClient client, string message, CancellationToken cancellationToken = default)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("KeyVaultEvent");
         if (!KeyVaultSecretEventParser.TryParse(message, out IReadOnlyList<KeyVaultSecretEvent> events, out string? error))
         {
             // Nothing to retry: a malformed message would fail the same way every time.

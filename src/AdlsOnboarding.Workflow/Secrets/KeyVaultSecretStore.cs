@@ -46,6 +46,8 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
 
     private async Task<KeyVaultSecret> GetAsync(string name, string? version, CancellationToken cancellationToken)
     {
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("KeyVault GetSecret", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("adls.secret_name", name);
         try
         {
             Response<KeyVaultSecret> response = await client.GetSecretAsync(name, version, cancellationToken).ConfigureAwait(false);

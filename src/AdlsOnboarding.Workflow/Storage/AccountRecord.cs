@@ -58,6 +58,9 @@ public sealed class AccountRecord : ITableEntity
 
     public string? Warning { get; set; }
 
+    /// <summary>The W3C trace id of the last operation, so a portal can link to its trace.</summary>
+    public string? TraceId { get; set; }
+
     /// <summary>Why the last onboarding ran: Api, Sweep, SecretRotated, SecretVersionDrift.</summary>
     public string? LastTrigger { get; set; }
 

@@ -255,6 +255,7 @@ public sealed record AccountRecordUpdate(
     string? LastTrigger = null,
     DateTimeOffset? RotatedAt = null,
     bool? SecretNearExpiry = null,
+    string? TraceParent = null,
     bool ClearError = false)
 {
     internal TableEntity ToEntity(DateTimeOffset now)
@@ -281,6 +282,7 @@ public sealed record AccountRecordUpdate(
         Set(entity, "LastTrigger", LastTrigger);
         Set(entity, "RotatedAt", RotatedAt);
         Set(entity, "SecretNearExpiry", SecretNearExpiry);
+        Set(entity, "TraceId", Telemetry.WorkflowTelemetry.TraceIdOf(TraceParent));
         Set(entity, "ConnectionId", ConnectionId);
         Set(entity, "ConnectionEtag", ConnectionEtag);
         Set(entity, "CredentialTestPassed", CredentialTestPassed);
