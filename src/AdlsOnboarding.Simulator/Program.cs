@@ -10,6 +10,7 @@ await using RunningSimulator<SimulatorState> simulator = await SimulatorHost.Sta
 simulator.State.Latency = TimeSpan.FromMilliseconds(configuration.GetValue("latencyMs", 0.0));
 simulator.State.CreateFaultRate = configuration.GetValue("createFaultRate", 0.0);
 simulator.State.RateLimitPerSecond = configuration.GetValue("rateLimitPerSecond", 0);
+simulator.State.ConcurrencyCap = configuration.GetValue("concurrencyCap", 0);
 Console.WriteLine($"Adobe simulator listening on {simulator.BaseAddress} (Flow Service at {AdobeSimulatorEndpoints.FlowServicePath}, IMS at {AdobeSimulatorEndpoints.ImsTokenPath})");
 
 await simulator.WaitForShutdownAsync();

@@ -15,6 +15,15 @@ public static class SimulatorControlEndpoints
         {
             c.Id, c.Sandbox, c.Name, c.ConnectionSpecId, url = c.Auth.Url, servicePrincipalId = c.Auth.ServicePrincipalId, tenant = c.Auth.Tenant, c.Etag, c.CreatedAt, c.UpdateCount, c.Deleted,
         })));
+        control.MapGet("/stats", () => Results.Json(new
+        {
+            calls = state.Calls.Count(c => c.Operation != SimulatedOperation.Token),
+            tokenCalls = state.Calls.Count(c => c.Operation == SimulatedOperation.Token),
+            throttled = state.Calls.Count(c => c.Status == 429),
+            connections = state.Connections.Count(c => !c.Deleted),
+            distinctAccounts = state.Connections.Where(c => !c.Deleted).Select(c => c.Auth.Url).Distinct().Count(),
+            state.PeakConcurrentCalls,
+        }));
         control.MapGet("/calls", () => Results.Json(state.Calls.Select(c => new { c.ReceivedAt, operation = c.Operation.ToString(), c.Method, c.Path, c.Sandbox, c.Status })));
         control.MapPost("/knobs", (KnobsRequest knobs) =>
         {

@@ -41,6 +41,13 @@ public static partial class AdobeSimulatorEndpoints
         using IDisposable? inFlight = operation == SimulatedOperation.Token ? null : state.EnterCall();
         try
         {
+            if (operation != SimulatedOperation.Token && inFlight is null)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                status = await WriteAsync(http, Results.Json(new { error_code = "429050", message = "Too many requests" }, statusCode: 429));
+                return;
+            }
+
             if (operation != SimulatedOperation.Token && !state.TryAdmit(received, out TimeSpan wait))
             {
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -83,10 +83,19 @@ public sealed class SimulatorState
         }
     }
 
-    public IDisposable EnterCall()
+    /// <summary>Flow Service calls Adobe serves at once (0 = no cap); a call beyond it is answered 429 + Retry-After.</summary>
+    public int ConcurrencyCap { get; set; }
+
+    /// <summary>Enters a call; null when the concurrency cap is reached (the caller answers 429).</summary>
+    public IDisposable? EnterCall()
     {
         lock (_gate)
         {
+            if (ConcurrencyCap > 0 && _inFlight >= ConcurrencyCap)
+            {
+                return null;
+            }
+
             _inFlight++;
             PeakConcurrentCalls = Math.Max(PeakConcurrentCalls, _inFlight);
         }

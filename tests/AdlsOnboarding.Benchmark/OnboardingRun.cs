@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure.Data.Tables;
+
+namespace AdlsOnboarding.Benchmark;
+
+internal sealed record OnboardingFigures(
+    int N, double WallSeconds, double PerSecond, double P50, double P95, double P99, double CallsPerOnboarding, int Throttled,
+    int PeakAdobeConcurrency, int Connections, int DistinctAccounts, double HostCpuSeconds, double HostPeakMiB, double AzuriteCpuSeconds, double AzuritePeakMiB);
+
+/// <summary>N onboardings through the local host's public API (a process of its own) against the simulator (another).</summary>
+internal static class OnboardingRun
+{
+    public static async Task<OnboardingFigures> RunAsync(Settings settings, int latencyMs, int cap, string label)
+    {
+        int simPort = ProcessStats.FreePort(), hostPort = ProcessStats.FreePort();
+        string hub = "bench" + Guid.NewGuid().ToString("N")[..12], table = "bench" + Guid.NewGuid().ToString("N")[..12];
+        await using ChildProcess sim = ChildProcess.Start(settings.SimulatorDll, ["--port", simPort.ToString(), "--latencyMs", latencyMs.ToString(), "--concurrencyCap", cap.ToString()], new Dictionary<string, string>());
+        Uri simBase = new($"http://127.0.0.1:{simPort}");
+        await ProcessStats.WaitForHttpAsync(new Uri(simBase, "/_simulator/stats"), TimeSpan.FromSeconds(30));
+
+        Dictionary<string, string> env = new()
+        {
+            ["LocalHost__Urls"] = $"http://127.0.0.1:{hostPort}",
+            ["LocalSettingsPath"] = "/nonexistent",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Adobe__FlowServiceUrl"] = $"{simBase}data/foundation/flowservice",
+            ["Adobe__ImsTokenUrl"] = $"{simBase}ims/token/v3",
+            ["Adobe__MaxConcurrentCalls"] = (cap > 0 ? cap : 100).ToString(),
+            ["Adobe__MaxCallsPerSecond"] = "0",
+            ["Storage__ConnectionString"] = Settings.Azurite,
+            ["Storage__TableName"] = table,
+            ["Durable__StorageConnectionString"] = Settings.Azurite,
+            ["Durable__TaskHubName"] = hub,
+            ["Durable__PartitionCount"] = settings.Partitions.ToString(),
+            ["Durable__MaxConcurrentActivities"] = settings.Activities.ToString(),
+            ["Durable__MaxConcurrentOrchestrations"] = settings.Orchestrations.ToString(),
+            ["Durable__MaxQueuePollingInterval"] = "00:00:00.500",
+            ["Api__StatusTokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["OnboardingSweepSchedule"] = "off",
+            ["HistoryPurgeSchedule"] = "off",
+            ["KeyVaultEventsQueue"] = "off",
+        };
+        await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);
+        Uri hostBase = new($"http://127.0.0.1:{hostPort}");
+        await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
+        int? azurite = ProcessStats.AzuritePid();
+        TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
+
+        using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
+        Dictionary<string, DateTimeOffset> accepted = [];
+        Stopwatch wall = Stopwatch.StartNew();
+        DateTimeOffset t0 = DateTimeOffset.UtcNow;
+        using SemaphoreSlim parallel = new(64);
+        await Task.WhenAll(Enumerable.Range(0, settings.N).Select(async i =>
+        {
+            await parallel.WaitAsync();
+            try
+            {
+                string account = $"{label}{i:D5}";
+                HttpResponseMessage response = await http.PostAsJsonAsync("/api/onboardings", new
+                {
+                    storageAccountUrl = $"https://{account}.dfs.core.windows.net",
+                    clientId = "11111111-2222-3333-4444-555555555555",
+                    tenant = "contoso.onmicrosoft.com",
+                    secretName = "sample-sp-key",
+                    sandbox = "prod",
+                });
+                if ((int)response.StatusCode != 202)
+                {
+                    throw new InvalidOperationException($"{account}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+
+                lock (accepted)
+                {
+                    accepted[account] = DateTimeOffset.UtcNow;
+                }
+            }
+            finally
+            {
+                parallel.Release();
+            }
+        }));
+
+        TableClient records = new(Settings.Azurite, table);
+        List<TableEntity> connected = [];
+        while (wall.Elapsed < TimeSpan.FromMinutes(30))
+        {
+            try
+            {
+                List<TableEntity> rows = [];
+                await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey", "UpdatedAt"]))
+                {
+                    rows.Add(row);
+                }
+
+                connected = rows;
+            }
+            catch (Azure.RequestFailedException)
+            {
+            }
+
+            if (connected.Count >= settings.N)
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
+        double wallSeconds = (last - t0).TotalSeconds;
+        double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
+        TimeSpan hostCpu = ProcessStats.Cpu(host.Id) - hostCpu0;
+        TimeSpan azuriteCpu = azurite is { } a1 ? ProcessStats.Cpu(a1) - azuriteCpu0 : TimeSpan.Zero;
+        using HttpClient simHttp = new() { BaseAddress = simBase };
+        JsonElement stats = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
+
+        return new OnboardingFigures(
+            settings.N, wallSeconds, settings.N / wallSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
+            stats.GetProperty("calls").GetInt32() / (double)settings.N, stats.GetProperty("throttled").GetInt32(), stats.GetProperty("peakConcurrentCalls").GetInt32(),
+            stats.GetProperty("connections").GetInt32(), stats.GetProperty("distinctAccounts").GetInt32(),
+            hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN);
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
