@@ -185,9 +185,9 @@ public static class OnboardingOpenApi
                     {
                         ["202"] = Response("Accepted: poll the Location URL.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
                         ["400"] = Response("A field is not valid; nothing was started.", "application/problem+json", Ref("ValidationProblemDetails", document)),
-                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["409"] = Response("A different onboarding of this account is running.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["415"] = Response("The body is not JSON.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = MissingKey(document),
+                        ["409"] = Problem("A different onboarding of this account is running.", document),
+                        ["415"] = Problem("The body is not JSON.", document),
                     },
                 },
             },
@@ -212,9 +212,9 @@ public static class OnboardingOpenApi
                     {
                         ["200"] = Response("Connected.", "application/json", Ref("OnboardingResult", document)),
                         ["202"] = Response("Still running: poll the new Location after Retry-After.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
-                        ["401"] = Response("The token is missing, altered or expired.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["404"] = Response("No such onboarding.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["422"] = Response("The onboarding failed; errorCode says why.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = Problem("The token is missing, altered or expired.", document),
+                        ["404"] = Problem("No such onboarding.", document),
+                        ["422"] = Problem("The onboarding failed; errorCode says why.", document),
                     },
                 },
             },
@@ -244,9 +244,9 @@ public static class OnboardingOpenApi
                         ["200"] = Response("Updated (now Pending) or unchanged.", "application/json", Ref("Account", document)),
                         ["201"] = Response("Registered (Pending).", "application/json", Ref("Account", document), new Dictionary<string, IOpenApiHeader> { ["Location"] = new OpenApiHeader { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } }),
                         ["400"] = Response("A field is not valid; nothing was written.", "application/problem+json", Ref("ValidationProblemDetails", document)),
-                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["409"] = Response("The account is being onboarded.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["415"] = Response("The body is not JSON.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = MissingKey(document),
+                        ["409"] = Problem("The account is being onboarded.", document),
+                        ["415"] = Problem("The body is not JSON.", document),
                     },
                 },
                 [HttpMethod.Delete] = new OpenApiOperation
@@ -260,9 +260,9 @@ public static class OnboardingOpenApi
                     {
                         ["202"] = Response("Accepted: poll the Location URL.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
                         ["400"] = Response("Not a sandbox or account name.", "application/problem+json", Ref("ValidationProblemDetails", document)),
-                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["404"] = Response("Not registered.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["409"] = Response("Another operation of this account is running.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = MissingKey(document),
+                        ["404"] = Problem("Not registered.", document),
+                        ["409"] = Problem("Another operation of this account is running.", document),
                     },
                 },
                 [HttpMethod.Get] = new OpenApiOperation
@@ -275,8 +275,8 @@ public static class OnboardingOpenApi
                     {
                         ["200"] = Response("The account.", "application/json", Ref("Account", document)),
                         ["400"] = Response("Not a sandbox or account name.", "application/problem+json", Ref("ValidationProblemDetails", document)),
-                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
-                        ["404"] = Response("Not registered.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = MissingKey(document),
+                        ["404"] = Problem("Not registered.", document),
                     },
                 },
             },
@@ -302,7 +302,7 @@ public static class OnboardingOpenApi
                     {
                         ["200"] = Response("A page of accounts.", "application/json", Ref("AccountPage", document)),
                         ["400"] = Response("A query parameter is not valid.", "application/problem+json", Ref("ValidationProblemDetails", document)),
-                        ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                        ["401"] = MissingKey(document),
                     },
                 },
             },
@@ -326,7 +326,7 @@ public static class OnboardingOpenApi
                         Responses = new OpenApiResponses
                         {
                             ["200"] = Response("The document.", "application/json", new OpenApiSchema { Type = JsonSchemaType.Object }),
-                            ["401"] = Response("Missing or wrong key.", "application/problem+json", Ref("ProblemDetails", document)),
+                            ["401"] = MissingKey(document),
                         },
                     },
                 },
@@ -344,6 +344,11 @@ public static class OnboardingOpenApi
     }
 
     private static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    private static OpenApiResponse MissingKey(OpenApiDocument document) => Problem("Missing or wrong key.", document);
+
+    private static OpenApiResponse Problem(string description, OpenApiDocument document) =>
+        Response(description, "application/problem+json", Ref("ProblemDetails", document));
 
     private static OpenApiResponse Response(string description, string mediaType, IOpenApiSchema schema, Dictionary<string, IOpenApiHeader>? headers = null) => new()
     {

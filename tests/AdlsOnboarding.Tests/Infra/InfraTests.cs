@@ -10,7 +10,7 @@ namespace AdlsOnboarding.Tests.Infra;
 /// </summary>
 public sealed class InfraTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = AdlsOnboarding.Tests.Api.LocalFiles.Root;
     private static readonly Lazy<JsonObject> Compiled = new(() => JsonNode.Parse(Bicep("build", Path.Combine(Root, "infra", "main.bicep"), "--stdout").Output)!.AsObject());
 
     public static TheoryData<string> BicepFiles() => [.. Directory.GetFiles(Path.Combine(Root, "infra"), "*.bicep", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Root, f))];
@@ -242,16 +242,5 @@ public sealed class InfraTests
         }
 
         return path;
-    }
-
-    private static string RepositoryRoot()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
     }
 }

@@ -121,16 +121,6 @@ public sealed class LocalHostProcess : IAsyncDisposable
     }
 
     /// <summary>The local host's build output, in the configuration the tests were built in.</summary>
-    private static string HostDll()
-    {
-        string testDir = AppContext.BaseDirectory;
-        string configuration = new DirectoryInfo(testDir).Parent!.Name;
-        DirectoryInfo? root = new(testDir);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Functions.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."), "src", "AdlsOnboarding.LocalHost", "bin", configuration, "net10.0", "AdlsOnboarding.LocalHost.dll");
-    }
+    private static string HostDll() =>
+        Path.Combine(AdlsOnboarding.Tests.Api.LocalFiles.Root, "src", "AdlsOnboarding.LocalHost", "bin", AdlsOnboarding.Tests.Api.LocalFiles.Configuration, "net10.0", "AdlsOnboarding.LocalHost.dll");
 }

@@ -11,7 +11,8 @@ public sealed class LogicAppsHttpAction(HttpClient http, int retryCount = 4, Tim
 {
     private readonly TimeSpan _retryInterval = retryInterval ?? TimeSpan.FromMilliseconds(200);
 
-    public List<(DateTimeOffset At, string Method, string Url, int Status)> Calls { get; } = [];
+    /// <summary>Each call: when it was sent, when its answer arrived, and the answer.</summary>
+    public List<(DateTimeOffset At, DateTimeOffset AnsweredAt, string Method, string Url, int Status)> Calls { get; } = [];
 
     public async Task<(bool Succeeded, ApiResponse Final)> RunAsync(string url, string body, Dictionary<string, string> headers, TimeSpan timeout)
     {
@@ -45,8 +46,9 @@ public sealed class LogicAppsHttpAction(HttpClient http, int retryCount = 4, Tim
         for (int attempt = 0; ; attempt++)
         {
             using HttpRequestMessage request = create();
+            DateTimeOffset sent = DateTimeOffset.UtcNow;
             HttpResponseMessage response = await http.SendAsync(request);
-            Calls.Add((DateTimeOffset.UtcNow, request.Method.Method, request.RequestUri!.ToString(), (int)response.StatusCode));
+            Calls.Add((sent, DateTimeOffset.UtcNow, request.Method.Method, request.RequestUri!.ToString(), (int)response.StatusCode));
             bool retriable = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
             if (!retriable || attempt == retryCount)
             {

@@ -12,18 +12,7 @@ namespace AdlsOnboarding.Tests.Unit;
 /// <summary>Files a user relies on that must not drift from the code: the settings sample, the README, the metadata.</summary>
 public sealed class RepositoryContractTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
-    }
+    private static readonly string Root = AdlsOnboarding.Tests.Api.LocalFiles.Root;
 
     public static TheoryData<string> Settings()
     {
@@ -69,8 +58,7 @@ public sealed class RepositoryContractTests
     [Fact]
     public void FunctionsBuild_MetadataListsEveryTriggerOrchestratorAndActivity()
     {
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string metadata = Path.Combine(Root, "src", "AdlsOnboarding.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        string metadata = AdlsOnboarding.Tests.Api.LocalFiles.FunctionsMetadata;
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(metadata));
         Dictionary<string, string> triggers = document.RootElement.EnumerateArray().ToDictionary(
             f => f.GetProperty("name").GetString()!,
