@@ -172,6 +172,50 @@ public sealed class LocalHostHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until every given onboarding has ended (its record says so and its orchestration no longer runs), polling
+    /// the table rather than N status URLs, then reads each final answer once through a freshly signed status URL.
+    /// </summary>
+    public async Task<ApiResponse[]> WaitForAllAsync(IReadOnlyList<string> instanceIds, TimeSpan timeout)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            int ended = 0;
+            try
+            {
+                await foreach (global::AdlsOnboarding.Workflow.Storage.AccountRecord record in Table.QueryAsync<global::AdlsOnboarding.Workflow.Storage.AccountRecord>(select: ["Status"]))
+                {
+                    ended += record.Status is "Connected" or "Failed" ? 1 : 0;
+                }
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+            {
+            }
+
+            if (ended >= instanceIds.Count)
+            {
+                break;
+            }
+
+            await Task.Delay(1000);
+        }
+
+        using SemaphoreSlim parallel = new(8);
+        return await Task.WhenAll(instanceIds.Select(async id =>
+        {
+            await parallel.WaitAsync();
+            try
+            {
+                return await PollUntilDoneAsync(StatusUrl(id), deadline - DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
+            }
+            finally
+            {
+                parallel.Release();
+            }
+        }));
+    }
+
     public static async Task<ApiResponse> ToApiResponseAsync(HttpResponseMessage response)
     {
         using (response)
