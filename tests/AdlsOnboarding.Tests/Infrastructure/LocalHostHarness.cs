@@ -173,10 +173,11 @@ public sealed class LocalHostHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every given onboarding has ended (its record says so and its orchestration no longer runs), polling
-    /// the table rather than N status URLs, then reads each final answer once through a freshly signed status URL.
+    /// Waits until every given onboarding has ended (or, <paramref name="untilSettled"/>, until the registry sweep has
+    /// also retried every transient failure), polling the table rather than N status URLs, then reads each final
+    /// answer once through a freshly signed status URL.
     /// </summary>
-    public async Task<ApiResponse[]> WaitForAllAsync(IReadOnlyList<string> instanceIds, TimeSpan timeout)
+    public async Task<ApiResponse[]> WaitForAllAsync(IReadOnlyList<string> instanceIds, TimeSpan timeout, bool untilSettled = false)
     {
         DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
@@ -184,9 +185,11 @@ public sealed class LocalHostHarness : IAsyncDisposable
             int ended = 0;
             try
             {
-                await foreach (global::AdlsOnboarding.Workflow.Storage.AccountRecord record in Table.QueryAsync<global::AdlsOnboarding.Workflow.Storage.AccountRecord>(select: ["Status"]))
+                await foreach (global::AdlsOnboarding.Workflow.Storage.AccountRecord record in Table.QueryAsync<global::AdlsOnboarding.Workflow.Storage.AccountRecord>(select: ["Status", "ErrorTransient"]))
                 {
-                    ended += record.Status is "Connected" or "Failed" ? 1 : 0;
+                    // Settled: connected, or failed for a cause the sweep will not retry.
+                    bool done = record.Status == "Connected" || (record.Status == "Failed" && (!untilSettled || record.ErrorTransient != true));
+                    ended += done ? 1 : 0;
                 }
             }
             catch (Azure.RequestFailedException ex) when (ex.Status == 404)

@@ -34,6 +34,9 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             s =>
             {
                 s["Onboarding:MaxAttempts"] = "20";
+                // Onboardings that outlive their retry budget for a transient cause are the sweep's to retry.
+                s["OnboardingSweepSchedule"] = "*/5 * * * * *";
+                s["Sweep:RetryBackoff"] = "00:00:05";
                 s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
                 s["Adobe:MaxConcurrentCalls"] = "2";
             },
@@ -81,7 +84,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             await harness.Host.StartAgainAsync();
         }
 
-        ApiResponse[] finals = await harness.WaitForAllAsync([.. accepted.Select(r => r.Json.GetProperty("instanceId").GetString()!)], TimeSpan.FromMinutes(Math.Max(5, n / 20.0)));
+        ApiResponse[] finals = await harness.WaitForAllAsync([.. accepted.Select(r => r.Json.GetProperty("instanceId").GetString()!)], TimeSpan.FromMinutes(Math.Max(5, n / 20.0)), untilSettled: true);
 
         List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
         Assert.All(finals, f => Assert.Equal(200, f.Status));
@@ -100,6 +103,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             kills = Kills,
             connectedAtEachKill = connectedAtKill,
             connected = rows.Count(r => r.Status == "Connected"),
+            completedBySweepAfterRetryBudget = rows.Count(r => r.LastTrigger == "Sweep"),
             lost = n - rows.Count,
             duplicates,
             createFaults = harness.Adobe.State.InjectedFaults,
