@@ -14,7 +14,7 @@ public sealed class RegistryBulkTests
     private const int MaxConcurrentCalls = 3;
 
     // Requests already on the wire when a 429 was sent cannot know of it; anything later must wait.
-    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromMilliseconds(250);
 
     [Fact]
     public async Task RegisterManyAccounts_SweepsWithRateLimitedAdobe_AllConnectedWithinBounds()

@@ -13,7 +13,7 @@ namespace AdlsOnboarding.Tests.Reliability;
 /// </summary>
 public sealed class FaultSuiteTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromMilliseconds(250);
 
     [Fact]
     public async Task Onboardings_UnderInjectedFaults_AllConnectedNoneLostNoDuplicatesNoLeaks()
