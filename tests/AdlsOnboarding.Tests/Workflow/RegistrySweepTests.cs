@@ -131,7 +131,8 @@ public sealed class RegistrySweepTests
 
         Assert.Equal(1, first.Started);
         Assert.Equal(0, second.Started);
-        Assert.Equal(1, second.Joined + second.Running);
+        // Either the record already says Onboarding (not due), or the sweep found the same request running and joined it.
+        Assert.True(second.Due == 0 || second.Joined + second.Running == 1, second.ToString());
         Assert.Single(harness.Adobe.State.Connections);
     }
 }
