@@ -172,6 +172,24 @@ public sealed class LocalHostHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts onboardings of <paramref name="count"/> accounts named prefix0000…, at most 32 requests at a time.</summary>
+    public async Task<ApiResponse[]> PostManyAsync(string prefix, int count)
+    {
+        using SemaphoreSlim posting = new(32);
+        return await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await posting.WaitAsync();
+            try
+            {
+                return await PostAsync(Body($"{prefix}{i:D4}"));
+            }
+            finally
+            {
+                posting.Release();
+            }
+        }));
+    }
+
     /// <summary>
     /// Waits until every given onboarding has ended (or, <paramref name="untilSettled"/>, until the registry sweep has
     /// also retried every transient failure), polling the table rather than N status URLs, then reads each final

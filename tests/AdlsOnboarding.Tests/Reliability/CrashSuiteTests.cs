@@ -46,19 +46,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         harness.Adobe.State.CreateFaultRate = 0.2;
         Random random = new(2026);
 
-        using SemaphoreSlim posting = new(32);
-        ApiResponse[] accepted = await Task.WhenAll(Enumerable.Range(0, n).Select(async i =>
-        {
-            await posting.WaitAsync();
-            try
-            {
-                return await harness.PostAsync(LocalHostHarness.Body($"crash{i:D4}"));
-            }
-            finally
-            {
-                posting.Release();
-            }
-        }));
+        ApiResponse[] accepted = await harness.PostManyAsync("crash", n);
         Assert.All(accepted, r => Assert.Equal(202, r.Status));
         List<int> connectedAtKill = [];
         int previous = -1;

@@ -39,19 +39,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         harness.TableProxy!.FaultRate = 0.2;
         List<string> responses = [];
 
-        using SemaphoreSlim posting = new(32);
-        ApiResponse[] accepted = await Task.WhenAll(Enumerable.Range(0, n).Select(async i =>
-        {
-            await posting.WaitAsync();
-            try
-            {
-                return await harness.PostAsync(LocalHostHarness.Body($"fault{i:D4}"));
-            }
-            finally
-            {
-                posting.Release();
-            }
-        }));
+        ApiResponse[] accepted = await harness.PostManyAsync("fault", n);
         responses.AddRange(accepted.Select(r => r.Body));
         Assert.All(accepted, r => Assert.Equal(202, r.Status));
         ApiResponse[] finals = await harness.WaitForAllAsync([.. accepted.Select(r => r.Json.GetProperty("instanceId").GetString()!)], TimeSpan.FromMinutes(Math.Max(5, n / 20.0)), untilSettled: true);
