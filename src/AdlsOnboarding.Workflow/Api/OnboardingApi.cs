@@ -62,7 +62,7 @@ public sealed class OnboardingApi(
             return Problems.Unauthorized();
         }
 
-        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal) || instanceId.StartsWith("offboard-", StringComparison.Ordinal)
+        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal) || instanceId.StartsWith(Offboarding.OffboardingInput.InstanceIdPrefix, StringComparison.Ordinal)
             ? await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false)
             : null;
         if (metadata is null)

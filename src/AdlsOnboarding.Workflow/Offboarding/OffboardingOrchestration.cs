@@ -12,7 +12,9 @@ public sealed record OffboardingInput(string Sandbox, string AccountName, Onboar
     /// <summary>Offboarding requests for an account are all the same request.</summary>
     public string Fingerprint => "offboard";
 
-    public static string InstanceIdFor(string sandbox, string accountName) => $"offboard-{sandbox}-{accountName}";
+    public const string InstanceIdPrefix = "offboard-";
+
+    public static string InstanceIdFor(string sandbox, string accountName) => $"{InstanceIdPrefix}{sandbox}-{accountName}";
 }
 
 /// <summary>What deleting the connection found.</summary>

@@ -73,6 +73,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Let the redirected output drain first, so the message says why it exited.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"The local host exited with {_process.ExitCode}:\n{Output}");
             }
 

@@ -33,11 +33,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         await using LocalHostHarness harness = await LocalHostHarness.StartAsync(
             s =>
             {
-                s["Onboarding:MaxAttempts"] = "20";
-                // Onboardings that outlive their retry budget for a transient cause are the sweep's to retry.
-                s["OnboardingSweepSchedule"] = "*/5 * * * * *";
-                s["Sweep:RetryBackoff"] = "00:00:05";
-                s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
+                ReliabilityFigures.LongRunning(s);
                 s["Adobe:MaxConcurrentCalls"] = "2";
             },
             keyVaultStub: true);

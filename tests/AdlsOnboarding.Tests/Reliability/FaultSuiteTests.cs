@@ -22,13 +22,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await using LocalHostHarness harness = await LocalHostHarness.StartAsync(
             s =>
             {
-                s["Onboarding:MaxAttempts"] = "20";
-                // Onboardings that outlive their retry budget for a transient cause are the sweep's to retry.
-                s["OnboardingSweepSchedule"] = "*/5 * * * * *";
-                s["Sweep:RetryBackoff"] = "00:00:05";
+                ReliabilityFigures.LongRunning(s);
                 s["Onboarding:FirstRetryInterval"] = "00:00:00.200";
                 s["Onboarding:MaxRetryInterval"] = "00:00:02";
-                s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
                 s["Adobe:RequestTimeout"] = "00:00:02";
                 s["Onboarding:CreateLease"] = "00:00:03";
             },

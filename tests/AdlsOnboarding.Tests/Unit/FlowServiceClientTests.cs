@@ -14,7 +14,7 @@ public sealed class FlowServiceClientTests : IAsyncLifetime
 
     private SimulatorState Adobe => _harness.Adobe.State;
 
-    public async Task InitializeAsync() => _harness = await ClientHarness.StartAsync(s => s["Adobe:RequestTimeout"] = "00:00:01");
+    public async Task InitializeAsync() => _harness = await ClientHarness.StartAsync(s => s["Adobe:RequestTimeout"] = "00:00:03");
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
