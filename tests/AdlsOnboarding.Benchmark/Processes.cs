@@ -92,7 +92,8 @@ internal static class ProcessStats
 
     public static async Task WaitForHttpAsync(Uri url, TimeSpan timeout)
     {
-        using HttpClient http = new() { Timeout = TimeSpan.FromSeconds(2) };
+        // Each try may take as long as the whole wait: a loaded machine answers slowly, and only the deadline decides.
+        using HttpClient http = new() { Timeout = timeout };
         DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
         {

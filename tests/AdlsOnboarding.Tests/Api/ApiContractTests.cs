@@ -14,6 +14,9 @@ public interface IApiHost : IAsyncDisposable
 
     /// <summary>A status URL signed with the host's key for an id no 202 handed out.</summary>
     string SignedStatusUrl(string instanceId);
+
+    /// <summary>What the host logged so far, for failure messages.</summary>
+    string Log { get; }
 }
 
 /// <summary>
@@ -27,21 +30,20 @@ public abstract class ApiContractTests<THost>(ApiHostFixture<THost> fixture) : I
 
     private static string Account() => "c" + Guid.NewGuid().ToString("N")[..16];
 
-    private async Task<ApiResponse> PollAsync(string url)
+    private async Task<ApiResponse> PollAsync(string statusUrl)
     {
-        for (int i = 0; i < 600; i++)
-        {
-            ApiResponse response = await Host.GetAsync(url);
-            if (response.Status != 202)
+        string url = statusUrl;
+        return await Eventually.UntilAsync(
+            async () =>
             {
+                ApiResponse response = await Host.GetAsync(url);
+                url = response.Status == 202 ? response.Header("Location")! : url;
                 return response;
-            }
-
-            url = response.Header("Location")!;
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException(url);
+            },
+            response => response.Status != 202,
+            () => Host.Log,
+            $"{statusUrl} to finish",
+            TimeSpan.FromMinutes(2));
     }
 
     [Fact]
@@ -181,6 +183,8 @@ public sealed class FunctionsHandlersHost(WorkflowHarness harness) : IApiHost
     public string SignedStatusUrl(string instanceId) =>
         $"{Base}/api/onboardings/{instanceId}?token={Uri.EscapeDataString(((AdlsOnboarding.Workflow.Api.StatusTokenService)harness.Host.Services.GetService(typeof(AdlsOnboarding.Workflow.Api.StatusTokenService))!).Issue(instanceId))}";
 
+    public string Log => harness.LogText();
+
     public ValueTask DisposeAsync() => harness.DisposeAsync();
 }
 
@@ -196,6 +200,8 @@ public sealed class LocalHostOverHttp(LocalHostHarness harness) : IApiHost
     public Task<ApiResponse> GetAsync(string url) => harness.GetAsync(url);
 
     public string SignedStatusUrl(string instanceId) => harness.StatusUrl(instanceId);
+
+    public string Log => harness.Host.Output;
 
     public ValueTask DisposeAsync() => harness.DisposeAsync();
 }

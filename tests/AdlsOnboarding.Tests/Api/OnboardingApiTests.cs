@@ -41,19 +41,17 @@ public sealed class OnboardingApiTests : IAsyncLifetime
 
     private async Task<ApiResponse> PollUntilDoneAsync(string statusUrl)
     {
-        for (int i = 0; i < 300; i++)
-        {
-            ApiResponse response = await GetAsync(statusUrl);
-            if (response.Status != 202)
+        string url = statusUrl;
+        return await Eventually.UntilAsync(
+            async () =>
             {
+                ApiResponse response = await GetAsync(url);
+                url = response.Status == 202 ? response.Header("Location")! : url;
                 return response;
-            }
-
-            statusUrl = response.Header("Location")!;
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("still running");
+            },
+            response => response.Status != 202,
+            _harness.LogText,
+            $"{statusUrl} to finish");
     }
 
     [Fact]
@@ -206,17 +204,6 @@ public sealed class OnboardingApiTests : IAsyncLifetime
         await _harness.WaitAsync("onboard-prod-accttwo");
     }
 
-    private async Task WaitUntilRunningAsync(string instanceId)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            OrchestrationMetadata? metadata = await _harness.Client.GetInstanceAsync(instanceId);
-            if (metadata?.RuntimeStatus == OrchestrationRuntimeStatus.Running)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitUntilRunningAsync(string instanceId) =>
+        _harness.WaitUntilAsync(async () => (await _harness.Client.GetInstanceAsync(instanceId))?.RuntimeStatus == OrchestrationRuntimeStatus.Running, $"{instanceId} to run");
 }

@@ -28,12 +28,21 @@ public static class Azurite
     private static async Task CheckAsync()
     {
         Uri table = new TableServiceClient(ConnectionString).Uri;
-        using TcpClient probe = new();
         try
         {
-            await probe.ConnectAsync(table.Host, table.Port).WaitAsync(TimeSpan.FromSeconds(5));
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    using TcpClient probe = new();
+                    await probe.ConnectAsync(table.Host, table.Port);
+                    return true;
+                },
+                () => "",
+                $"Azurite at {table.Host}:{table.Port}",
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromSeconds(1));
         }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        catch (TimeoutException ex)
         {
             throw new InvalidOperationException(
                 $"Azurite is not reachable at {table.Host}:{table.Port}. Run the tests with scripts/test.sh, which starts it, or start it yourself (see README).", ex);

@@ -2,6 +2,7 @@ using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,8 @@ public sealed class LocalHostHarness : IAsyncDisposable
         TableName = tableName;
         TaskHub = taskHub;
         StatusTokens = new StatusTokenService(Options.Create(new ApiOptions { StatusTokenKey = statusKey }), TimeProvider.System);
-        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // As generous as the waits around it: a slow answer on a loaded machine is not a failure.
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Eventually.DefaultTimeout };
     }
 
     public RunningSimulator<SimulatorState> Adobe { get; }
@@ -143,33 +145,19 @@ public sealed class LocalHostHarness : IAsyncDisposable
     /// <summary>Polls a status URL (following each fresh Location) until the onboarding is no longer running.</summary>
     public async Task<ApiResponse> PollUntilDoneAsync(string statusUrl, TimeSpan? timeout = null)
     {
-        DateTimeOffset deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            ApiResponse response;
-            try
+        string url = statusUrl;
+        return await Eventually.UntilAsync(
+            async () =>
             {
-                response = await GetAsync(statusUrl);
-            }
-            catch (HttpRequestException) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-                continue;
-            }
-
-            if (response.Status != 202)
-            {
+                ApiResponse response = await GetAsync(url);
+                url = response.Status == 202 ? response.Header("Location")! : url;
                 return response;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{statusUrl} still running.\n{Host.Output}");
-            }
-
-            statusUrl = response.Header("Location")!;
-            await Task.Delay(300);
-        }
+            },
+            response => response.Status != 202,
+            () => Host.Output,
+            $"{statusUrl} to finish",
+            timeout ?? TimeSpan.FromSeconds(120),
+            TimeSpan.FromMilliseconds(300));
     }
 
     /// <summary>Starts onboardings of <paramref name="count"/> accounts named prefix0000…, at most 32 requests at a time.</summary>
@@ -198,29 +186,18 @@ public sealed class LocalHostHarness : IAsyncDisposable
     public async Task<ApiResponse[]> WaitForAllAsync(IReadOnlyList<string> instanceIds, TimeSpan timeout, bool untilSettled = false)
     {
         DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            int ended = 0;
-            try
+        List<AccountRecord> records = [];
+        await Eventually.UntilAsync(
+            async () =>
             {
-                await foreach (global::AdlsOnboarding.Workflow.Storage.AccountRecord record in Table.QueryAsync<global::AdlsOnboarding.Workflow.Storage.AccountRecord>(select: ["Status", "ErrorTransient"]))
-                {
-                    // Settled: connected, or failed for a cause the sweep will not retry.
-                    bool done = record.Status == "Connected" || (record.Status == "Failed" && (!untilSettled || record.ErrorTransient != true));
-                    ended += done ? 1 : 0;
-                }
-            }
-            catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-            {
-            }
-
-            if (ended >= instanceIds.Count)
-            {
-                break;
-            }
-
-            await Task.Delay(1000);
-        }
+                records = await Table.QueryAsync<AccountRecord>(select: ["RowKey", "Status", "ErrorTransient"]).ToListAsync();
+                // Settled: connected, or failed for a cause the sweep will not retry.
+                return records.Count(r => r.Status == "Connected" || (r.Status == "Failed" && (!untilSettled || r.ErrorTransient != true))) >= instanceIds.Count;
+            },
+            () => $"records now: {string.Join(", ", records.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}\n{Host.Output}",
+            $"{instanceIds.Count} onboardings to end",
+            timeout,
+            TimeSpan.FromSeconds(1));
 
         using SemaphoreSlim parallel = new(8);
         return await Task.WhenAll(instanceIds.Select(async id =>

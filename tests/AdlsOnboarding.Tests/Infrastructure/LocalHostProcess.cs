@@ -19,6 +19,9 @@ public sealed class LocalHostProcess : IAsyncDisposable
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
     }
 
+    /// <summary>A start on a loaded machine (JIT, Azurite's task hub tables, lease take-over after a kill) takes a while.</summary>
+    public static TimeSpan StartTimeout { get; } = TimeSpan.FromMinutes(2);
+
     public Uri BaseAddress { get; }
 
     public string Output
@@ -68,31 +71,25 @@ public sealed class LocalHostProcess : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using HttpClient http = new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        for (int i = 0; i < 150; i++)
-        {
-            if (_process.HasExited)
+        // No short per-request timeout: a busy machine may take seconds to answer; only the overall deadline decides.
+        using HttpClient http = new() { BaseAddress = BaseAddress, Timeout = Eventually.DefaultTimeout };
+        Process process = _process;
+        await Eventually.UntilAsync(
+            async () =>
             {
-                // Let the redirected output drain first, so the message says why it exited.
-                _process.WaitForExit();
-                throw new InvalidOperationException($"The local host exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                if (process.HasExited)
                 {
-                    return;
+                    // Let the redirected output drain first, so the message says why it exited.
+                    process.WaitForExit();
+                    throw new InvalidOperationException($"The local host exited with {process.ExitCode}:\n{Output}");
                 }
-            }
-            catch (HttpRequestException)
-            {
-            }
 
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"The local host did not answer /healthz:\n{Output}");
+                using HttpResponseMessage response = await http.GetAsync("/healthz");
+                return response.IsSuccessStatusCode;
+            },
+            () => Output,
+            $"the local host to answer {BaseAddress}healthz",
+            StartTimeout);
     }
 
     /// <summary>Kills the host at once (no graceful shutdown), as a crash or a pulled plug would.</summary>

@@ -168,10 +168,33 @@ public sealed class WorkflowHarness : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> WaitAsync(string instanceId, TimeSpan? timeout = null)
     {
-        using CancellationTokenSource cancel = new(timeout ?? TimeSpan.FromSeconds(90));
-        OrchestrationMetadata metadata = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancel.Token);
-        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId} ended {metadata.RuntimeStatus}: {metadata.FailureDetails}");
+        OrchestrationMetadata metadata;
+        using (CancellationTokenSource cancel = new(timeout ?? Eventually.DefaultTimeout))
+        {
+            try
+            {
+                metadata = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancel.Token);
+            }
+            catch (OperationCanceledException ex) when (cancel.IsCancellationRequested)
+            {
+                OrchestrationMetadata? now = await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false);
+                throw new TimeoutException($"Gave up waiting for {instanceId} to end (now {now?.RuntimeStatus.ToString() ?? "unknown"}).\n--- host log ---\n{LogText()}", ex);
+            }
+        }
+
+        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId} ended {metadata.RuntimeStatus}: {metadata.FailureDetails}\n--- host log ---\n{LogText()}");
         return metadata;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds, failing with the host's log after a generous deadline.</summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(condition, LogText, what, timeout);
+
+    /// <summary>The host's log so far, the most recent lines last (bounded, for failure messages).</summary>
+    public string LogText()
+    {
+        IReadOnlyList<CapturedLog> entries = Logs.Entries;
+        return string.Join("\n", entries.Skip(Math.Max(0, entries.Count - 300)));
     }
 
     public async Task<AccountRecord?> RecordAsync(string sandbox, string account)

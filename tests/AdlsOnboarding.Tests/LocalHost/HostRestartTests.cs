@@ -16,7 +16,7 @@ public sealed class HostRestartTests
 
         ApiResponse accepted = await harness.PostAsync(LocalHostHarness.Body("restartacct"));
         Assert.Equal(202, accepted.Status);
-        await WaitForAsync(() => harness.Adobe.State.Connections.Count == 1, harness);
+        await Eventually.UntilAsync(() => harness.Adobe.State.Connections.Count == 1, () => harness.Host.Output, "Adobe to commit the create");
 
         await harness.Host.KillAsync();
         await harness.Host.StartAgainAsync();
@@ -31,15 +31,5 @@ public sealed class HostRestartTests
         Assert.Equal("Connected", row.Status);
         Assert.Equal(connection.Id, row.ConnectionId);
         Assert.Equal(1, harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, LocalHostHarness harness)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), harness.Host.Output);
     }
 }

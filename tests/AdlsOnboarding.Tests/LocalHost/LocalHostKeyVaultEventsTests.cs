@@ -21,17 +21,11 @@ public sealed class LocalHostKeyVaultEventsTests
         await queue.SendMessageAsync("definitely not an event");
         await queue.SendMessageAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, "0123456789abcdef0123456789abcdef"));
 
-        AccountRecord? record = null;
-        for (int i = 0; i < 150; i++)
-        {
-            record = (await harness.Table.GetEntityIfExistsAsync<AccountRecord>("prod", "queueacct")).Value;
-            if (record?.LastTrigger == "SecretRotated" && record.Status == "Connected")
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+        AccountRecord? record = await Eventually.UntilAsync(
+            async () => (await harness.Table.GetEntityIfExistsAsync<AccountRecord>("prod", "queueacct")).Value,
+            r => r?.LastTrigger == "SecretRotated" && r.Status == "Connected",
+            () => harness.Host.Output,
+            "the queued rotation to reconnect the account");
 
         Assert.Equal("SecretRotated", record?.LastTrigger);
         Assert.Equal("Connected", record?.Status);

@@ -43,18 +43,13 @@ public sealed class RegistryBulkTests
             Assert.Equal(201, response.Status);
         }));
 
-        List<AccountRecord> rows = [];
-        DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(Math.Max(3, accounts / 10));
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
-            if (rows.Count == accounts && rows.All(r => r.Status is "Connected" or "Failed"))
-            {
-                break;
-            }
-
-            await Task.Delay(1000);
-        }
+        List<AccountRecord> rows = await Eventually.UntilAsync(
+            async () => await harness.Table.QueryAsync<AccountRecord>().ToListAsync(),
+            rows => rows.Count == accounts && rows.All(r => r.Status is "Connected" or "Failed"),
+            () => harness.Host.Output,
+            $"all {accounts} registered accounts to be onboarded by the sweep",
+            TimeSpan.FromMinutes(Math.Max(3, accounts / 10)),
+            TimeSpan.FromSeconds(1));
 
         Assert.All(rows, r => Assert.True(r.Status == "Connected", $"{r.RowKey}: {r.Status} {r.ErrorCode} {r.ErrorMessage}"));
         Assert.Equal(accounts, rows.Count);

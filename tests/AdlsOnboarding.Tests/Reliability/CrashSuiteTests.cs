@@ -49,17 +49,13 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
         for (int kill = 0; kill < Kills; kill++)
         {
             // Kill at a random moment after the batch has made some progress since the last restart.
-            int connected = 0;
-            for (int wait = 0; wait < 100; wait++)
-            {
-                connected = await CountConnectedAsync(harness);
-                if (connected > previous || connected == n)
-                {
-                    break;
-                }
-
-                await Task.Delay(100);
-            }
+            int connected = await Eventually.UntilAsync(
+                () => CountConnectedAsync(harness),
+                c => c > previous || c == n,
+                () => harness.Host.Output,
+                $"progress past {previous} connected after restart {kill}",
+                TimeSpan.FromMinutes(2),
+                TimeSpan.FromMilliseconds(100));
 
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(600)));
             previous = connected;

@@ -21,19 +21,14 @@ public sealed class RetentionTests
         TableClient history = Azurite.Table(harness.TaskHub + "History");
         Assert.NotEmpty(await history.QueryAsync<TableEntity>(e => e.PartitionKey == "onboard-prod-retained").ToListAsync());
 
-        ApiResponse? afterPurge = null;
-        for (int i = 0; i < 60; i++)
-        {
-            afterPurge = await harness.GetAsync(harness.StatusUrl("onboard-prod-retained"));
-            if (afterPurge.Status == 404)
-            {
-                break;
-            }
+        ApiResponse afterPurge = await Eventually.UntilAsync(
+            () => harness.GetAsync(harness.StatusUrl("onboard-prod-retained")),
+            r => r.Status == 404,
+            () => harness.Host.Output,
+            "the purge of the finished onboarding's history",
+            interval: TimeSpan.FromMilliseconds(250));
 
-            await Task.Delay(250);
-        }
-
-        Assert.Equal(404, afterPurge!.Status);
+        Assert.Equal(404, afterPurge.Status);
         Assert.Empty(await history.QueryAsync<TableEntity>(e => e.PartitionKey == "onboard-prod-retained").ToListAsync());
         AccountRecord record = (await harness.Table.GetEntityAsync<AccountRecord>("prod", "retained")).Value;
         Assert.Equal("Connected", record.Status);

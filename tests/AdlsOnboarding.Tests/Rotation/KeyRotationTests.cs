@@ -101,10 +101,7 @@ public sealed class KeyRotationTests : IAsyncLifetime
         OnboardingInput input = _harness.Input(WorkflowHarness.Request("duringonb"));
         await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
         string first = _harness.ServicePrincipalKey;
-        for (int i = 0; i < 100 && !Adobe.Calls.Any(c => c.Operation == SimulatedOperation.List); i++)
-        {
-            await Task.Delay(50);
-        }
+        await _harness.WaitUntilAsync(() => Task.FromResult(Adobe.Calls.Any(c => c.Operation == SimulatedOperation.List)), "the onboarding to look its connection up");
 
         string version = _harness.RotateServicePrincipalKey();
         SecretEventReport report = await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
