@@ -21,6 +21,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Onboarding {InstanceId} failed for account {Account} in sandbox {Sandbox}: {ErrorCode} (transient: {Transient})")]
     public static partial void OnboardingFailed(ILogger logger, string instanceId, string sandbox, string account, string errorCode, bool transient);
 
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Instance {InstanceId}: activity failed with {ErrorCode}; attempt {NextAttempt} in {DelayMs} ms (classification read from {Source})")]
+    public static partial void ActivityRetrying(ILogger logger, string instanceId, string errorCode, int nextAttempt, long delayMs, FailureSource source);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Instance {InstanceId}: activity failed with {ErrorCode} (transient: {Transient}) after {Attempts} attempt(s); not retried (classification read from {Source})")]
+    public static partial void ActivityNotRetried(ILogger logger, string instanceId, string errorCode, bool transient, int attempts, FailureSource source);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Onboarding {InstanceId} accepted for account {Account} in sandbox {Sandbox}")]
     public static partial void OnboardingAccepted(ILogger logger, string instanceId, string sandbox, string account);
 

@@ -1,6 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Failures;
 
 namespace AdlsOnboarding.Workflow.Adobe;
 
@@ -8,15 +9,30 @@ namespace AdlsOnboarding.Workflow.Adobe;
 /// A failed call to Adobe (IMS or Flow Service), classified: the HTTP status, Adobe's error code
 /// (<c>1415-400</c>, <c>401013</c>, <c>429050</c>) and whether and when to retry.
 /// </summary>
-public sealed class AdobeServiceException : OnboardingFailureException
+public sealed class AdobeServiceException : Exception
 {
     public AdobeServiceException(string operation, int status, string code, string message, bool isTransient, TimeSpan? retryAfter, bool requestMayHaveSucceeded, Exception? innerException = null)
-        : base(code, $"{operation} failed ({(status == 0 ? "no response" : status.ToString(System.Globalization.CultureInfo.InvariantCulture))}): {message}", isTransient, retryAfter, innerException)
+        : base(FailureMessage.Format(code, isTransient, retryAfter, DetailOf(operation, status, message)), innerException)
     {
         Operation = operation;
         Status = status;
+        Code = code;
+        Detail = DetailOf(operation, status, message);
+        IsTransient = isTransient;
+        RetryAfter = retryAfter;
         RequestMayHaveSucceeded = requestMayHaveSucceeded;
     }
+
+    /// <summary>Adobe's error code, or the HTTP status when the body has none; ours for transport failures (<c>Timeout</c>).</summary>
+    public string Code { get; }
+
+    /// <summary>What failed, in words: the operation, the status and Adobe's message.</summary>
+    public string Detail { get; }
+
+    public bool IsTransient { get; }
+
+    /// <summary>The delay Adobe asked for (<c>Retry-After</c>); the next attempt must not start earlier.</summary>
+    public TimeSpan? RetryAfter { get; }
 
     public string Operation { get; }
 
@@ -55,7 +71,7 @@ public sealed class AdobeServiceException : OnboardingFailureException
     /// </summary>
     internal static (string Code, string Message) ParseErrorBody(int status, string? body)
     {
-        string fallbackCode = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string fallbackCode = status.ToString(CultureInfo.InvariantCulture);
         if (string.IsNullOrWhiteSpace(body))
         {
             return (fallbackCode, "no error body");
@@ -101,6 +117,9 @@ public sealed class AdobeServiceException : OnboardingFailureException
 
         return (fallbackCode, "unrecognised error body");
     }
+
+    private static string DetailOf(string operation, int status, string message) =>
+        $"{operation} failed ({(status == 0 ? "no response" : status.ToString(CultureInfo.InvariantCulture))}): {message}";
 
     // Error bodies are Adobe's and do not echo credentials; they are still bounded before they reach logs and tables.
     private static string Truncate(string value) => value.Length <= 500 ? value : value[..500] + "…";

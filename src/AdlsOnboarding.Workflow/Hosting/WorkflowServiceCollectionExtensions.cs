@@ -7,6 +7,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,10 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+
+        // Failures as data: the Durable Task worker (local host, tests) and the Functions worker's durable extension both
+        // take the IExceptionPropertiesProvider from the container and attach its properties to each activity failure.
+        services.TryAddSingleton<IExceptionPropertiesProvider, FailurePropertiesProvider>();
         services.AddMetrics();
         services.TryAddSingleton<Telemetry.WorkflowMetrics>();
         services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());

@@ -53,7 +53,7 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
         }
         catch (TaskFailedException ex)
         {
-            ParsedFailure failure = OnboardingFailureException.Parse(ex.FailureDetails.ErrorMessage);
+            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
                 new AccountRecordUpdate(input.Sandbox, input.AccountName, input.PreviousStatus, "OffboardingRefused", InstanceId: context.InstanceId, ErrorCode: failure.Code, ErrorMessage: failure.Detail, ErrorTransient: false),

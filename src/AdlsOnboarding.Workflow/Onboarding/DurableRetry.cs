@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
 
@@ -9,23 +10,24 @@ namespace AdlsOnboarding.Workflow.Onboarding;
 /// </summary>
 public static class DurableRetry
 {
+    /// <summary>The log category of retry decisions (each says where the failure's classification was read from).</summary>
+    public const string LogCategory = "AdlsOnboarding.Workflow.Onboarding.DurableRetry";
+
     public static TaskOptions Options(OnboardingRetrySettings settings, AttemptCounter? counter = null) =>
         TaskOptions.FromRetryHandler(Handler(settings, counter));
 
     public static AsyncRetryHandler Handler(OnboardingRetrySettings settings, AttemptCounter? counter = null) => async retry =>
     {
-        ParsedFailure failure = OnboardingFailureException.Parse(retry.LastFailure.ErrorMessage);
-        if (!failure.IsTransient || retry.LastAttemptNumber >= settings.MaxAttempts)
-        {
-            return false;
-        }
-
+        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(retry.LastFailure);
+        ILogger logger = retry.OrchestrationContext.CreateReplaySafeLogger(LogCategory);
         TimeSpan delay = DelayBefore(retry.LastAttemptNumber + 1, settings, failure.RetryAfter);
-        if (retry.TotalRetryTime + delay > settings.MaxTotalRetryTime)
+        if (!failure.IsTransient || retry.LastAttemptNumber >= settings.MaxAttempts || retry.TotalRetryTime + delay > settings.MaxTotalRetryTime)
         {
+            Logs.ActivityNotRetried(logger, retry.OrchestrationContext.InstanceId, failure.Code, failure.IsTransient, retry.LastAttemptNumber, source);
             return false;
         }
 
+        Logs.ActivityRetrying(logger, retry.OrchestrationContext.InstanceId, failure.Code, retry.LastAttemptNumber + 1, (long)delay.TotalMilliseconds, source);
         counter?.Increment();
         await retry.OrchestrationContext.CreateTimer(delay, retry.CancellationToken);
         return true;

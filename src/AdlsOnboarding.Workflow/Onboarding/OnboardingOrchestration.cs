@@ -58,7 +58,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         {
             // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
             // completes with a failed outcome, and the record says why.
-            ParsedFailure failure = OnboardingFailureException.Parse(ex.FailureDetails.ErrorMessage);
+            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
                 Record(input, context.InstanceId, OnboardingStatus.Failed, "OnboardingFailed") with
@@ -154,8 +154,7 @@ public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptio
         }
         catch (Azure.RequestFailedException ex)
         {
-            bool transient = ex.Status is 0 or 408 or 429 or >= 500;
-            throw new OnboardingFailureException("TableStorageError", $"Writing the account record failed ({ex.Status} {ex.ErrorCode}).", transient);
+            throw new AccountStoreException(ex);
         }
     }
 }

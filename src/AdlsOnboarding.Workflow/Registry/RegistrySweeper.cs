@@ -106,7 +106,7 @@ public sealed class RegistrySweeper(
                 {
                     version = await secrets.ResolveVersionAsync(record.SecretName, null, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OnboardingFailureException)
+                catch (Secrets.SecretStoreException)
                 {
                     // Missing, disabled or expired: the next onboarding reports it; nothing to rotate to.
                     version = null;

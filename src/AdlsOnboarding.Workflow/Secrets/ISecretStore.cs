@@ -2,7 +2,7 @@ namespace AdlsOnboarding.Workflow.Secrets;
 
 /// <summary>
 /// Where the service principal keys and the IMS client secret live: Key Vault in Azure, local configuration on a
-/// developer's machine. Failures are <see cref="Onboarding.OnboardingFailureException"/>s with a secret-specific code.
+/// developer's machine. Failures are <see cref="SecretStoreException"/>s with a code from <see cref="SecretErrorCodes"/>.
 /// </summary>
 public interface ISecretStore
 {

@@ -1,4 +1,3 @@
-using AdlsOnboarding.Workflow.Onboarding;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 
@@ -16,18 +15,18 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
 
         if (properties.Enabled == false)
         {
-            throw Failure(SecretErrorCodes.Disabled, name, "is disabled");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Disabled, name, "is disabled");
         }
 
         // Key Vault answers 200 for an expired secret: the expiry must be checked here.
         if (properties.ExpiresOn is { } expires && expires <= now)
         {
-            throw Failure(SecretErrorCodes.Expired, name, $"expired at {expires:O}");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Expired, name, $"expired at {expires:O}");
         }
 
         if (properties.NotBefore is { } notBefore && notBefore > now)
         {
-            throw Failure(SecretErrorCodes.NotYetValid, name, $"is not valid before {notBefore:O}");
+            throw SecretStoreException.Unusable(SecretErrorCodes.NotYetValid, name, $"is not valid before {notBefore:O}");
         }
 
         return new SecretVersionInfo(name, properties.Version, properties.ExpiresOn);
@@ -38,7 +37,7 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
         KeyVaultSecret secret = await GetAsync(name, version, cancellationToken).ConfigureAwait(false);
         if (secret.Properties.Enabled == false)
         {
-            throw Failure(SecretErrorCodes.Disabled, name, "is disabled");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Disabled, name, "is disabled");
         }
 
         return new SensitiveString(secret.Value);
@@ -55,25 +54,25 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            throw Failure(SecretErrorCodes.NotFound, name, version is null ? "does not exist" : $"has no version {version}");
+            throw SecretStoreException.Unusable(SecretErrorCodes.NotFound, name, version is null ? "does not exist" : $"has no version {version}");
         }
         catch (RequestFailedException ex) when (ex.Status == 403 && ex.ErrorCode == "Forbidden" && ex.Message.Contains("disabled", StringComparison.OrdinalIgnoreCase))
         {
-            throw Failure(SecretErrorCodes.Disabled, name, "is disabled");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Disabled, name, "is disabled");
         }
         catch (RequestFailedException ex) when (ex.Status is 401 or 403)
         {
-            throw Failure(SecretErrorCodes.AccessDenied, name, $"cannot be read by the app's identity ({ex.Status} {ex.ErrorCode})");
+            throw SecretStoreException.Unusable(SecretErrorCodes.AccessDenied, name, $"cannot be read by the app's identity ({ex.Status} {ex.ErrorCode})");
         }
         catch (RequestFailedException ex)
         {
             // 429, 5xx and transport failures (status 0) after the client's own retries.
             TimeSpan? retryAfter = RetryAfterOf(ex);
-            throw new OnboardingFailureException(SecretErrorCodes.Unavailable, $"Key Vault did not answer for secret '{name}' ({ex.Status} {ex.ErrorCode})", isTransient: true, retryAfter);
+            throw new SecretStoreException(SecretErrorCodes.Unavailable, $"Key Vault did not answer for secret '{name}' ({ex.Status} {ex.ErrorCode})", isTransient: true, retryAfter);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new OnboardingFailureException(SecretErrorCodes.Unavailable, $"Key Vault timed out for secret '{name}'", isTransient: true);
+            throw new SecretStoreException(SecretErrorCodes.Unavailable, $"Key Vault timed out for secret '{name}'", isTransient: true);
         }
     }
 
@@ -88,7 +87,4 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
 
         return null;
     }
-
-    private static OnboardingFailureException Failure(string code, string name, string what) =>
-        new(code, $"Secret '{name}' {what}.", isTransient: false);
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Secrets;
@@ -17,7 +16,7 @@ public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options
         string current = VersionOf(value);
         if (version is not null && !string.Equals(version, current, StringComparison.OrdinalIgnoreCase))
         {
-            throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' has no version {version} in local secrets.", isTransient: false);
+            throw new SecretStoreException(SecretErrorCodes.NotFound, $"Secret '{name}' has no version {version} in local secrets.", isTransient: false);
         }
 
         return Task.FromResult(new SecretVersionInfo(name, current, ExpiresOn: null));
@@ -28,7 +27,7 @@ public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options
         string value = Read(name);
         if (!string.Equals(VersionOf(value), version, StringComparison.OrdinalIgnoreCase))
         {
-            throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' changed in local secrets since version {version} was resolved.", isTransient: false);
+            throw new SecretStoreException(SecretErrorCodes.NotFound, $"Secret '{name}' changed in local secrets since version {version} was resolved.", isTransient: false);
         }
 
         return Task.FromResult(new SensitiveString(value));
@@ -47,6 +46,6 @@ public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options
             }
         }
 
-        throw new OnboardingFailureException(SecretErrorCodes.NotFound, $"Secret '{name}' is not in local secrets (Secrets:Local:{name}).", isTransient: false);
+        throw new SecretStoreException(SecretErrorCodes.NotFound, $"Secret '{name}' is not in local secrets (Secrets:Local:{name}).", isTransient: false);
     }
 }

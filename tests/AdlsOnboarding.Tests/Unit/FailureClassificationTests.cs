@@ -1,6 +1,10 @@
 using System.Net;
 using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Failures;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.DurableTask;
 
 namespace AdlsOnboarding.Tests.Unit;
 
@@ -56,22 +60,103 @@ public sealed class FailureClassificationTests
     }
 
     [Fact]
-    public void Parse_FormattedFailure_RoundTrips()
+    public void Read_PropertiesAndAContradictingMessage_PropertiesWin()
     {
-        OnboardingFailureException failure = new("1103-503", "Create connection failed (503): try again", isTransient: true, TimeSpan.FromSeconds(12.5));
+        TaskFailureDetails details = new(
+            typeof(AdobeServiceException).FullName!,
+            FailureMessage.Format("Old", isTransient: false, retryAfter: null, "Create connection failed (503): try again"),
+            null,
+            null,
+            new ClassifiedFailure("1103-503", "ignored", true, TimeSpan.FromSeconds(12.5)).ToProperties());
 
-        ParsedFailure parsed = OnboardingFailureException.Parse(failure.Message);
+        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(details);
 
-        Assert.Equal(new ParsedFailure("1103-503", "Create connection failed (503): try again", true, TimeSpan.FromSeconds(12.5)), parsed);
+        Assert.Equal(FailureSource.Properties, source);
+        Assert.Equal(new ClassifiedFailure("1103-503", "Create connection failed (503): try again", true, TimeSpan.FromSeconds(12.5)), failure);
     }
 
     [Fact]
-    public void Parse_UnclassifiedMessage_IsTransientUnexpected()
+    public void Read_PropertiesAsTheWireReturnsThem_NumbersAsDoubles()
     {
-        ParsedFailure parsed = OnboardingFailureException.Parse("Object reference not set to an instance of an object.");
+        // Protobuf carries every number as a double; a host that stores JSON may hand back JSON elements.
+        Dictionary<string, object?> wire = new() { ["code"] = "429050", ["transient"] = true, ["retryAfterMs"] = 3000d };
+        Dictionary<string, object?> json = new()
+        {
+            ["code"] = System.Text.Json.JsonDocument.Parse("\"429050\"").RootElement,
+            ["transient"] = System.Text.Json.JsonDocument.Parse("true").RootElement,
+            ["retryAfterMs"] = System.Text.Json.JsonDocument.Parse("3000").RootElement,
+        };
 
-        Assert.True(parsed.IsTransient);
-        Assert.Equal("Unexpected", parsed.Code);
+        foreach (Dictionary<string, object?> properties in new[] { wire, json })
+        {
+            ClassifiedFailure failure = ClassifiedFailure.Of(new TaskFailureDetails("X", "throttled", null, null, properties));
+
+            Assert.Equal(new ClassifiedFailure("429050", "throttled", true, TimeSpan.FromSeconds(3)), failure);
+        }
+    }
+
+    [Fact]
+    public void Read_PropertiesOnAnInnerFailure_Found()
+    {
+        TaskFailureDetails inner = new("X", "inner", null, null, new ClassifiedFailure("SecretExpired", "d", false, null).ToProperties());
+
+        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(new TaskFailureDetails("Wrapper", "wrapped", null, inner, null));
+
+        Assert.Equal(FailureSource.Properties, source);
+        Assert.Equal("SecretExpired", failure.Code);
+        Assert.False(failure.IsTransient);
+    }
+
+    [Fact]
+    public void Read_NoPropertiesButThePrefix_FallsBackToTheMessage()
+    {
+        // What an instance's history written before the properties existed carries.
+        OnboardingFailureException old = new("1103-503", "Create connection failed (503): try again", isTransient: true, TimeSpan.FromSeconds(12.5));
+
+        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(new TaskFailureDetails("X", old.Message, null, null, null));
+
+        Assert.Equal(FailureSource.Message, source);
+        Assert.Equal(new ClassifiedFailure("1103-503", "Create connection failed (503): try again", true, TimeSpan.FromSeconds(12.5)), failure);
+    }
+
+    [Fact]
+    public void Read_NeitherPropertiesNorPrefix_TransientUnexpected()
+    {
+        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(new TaskFailureDetails("System.NullReferenceException", "Object reference not set to an instance of an object.", null, null, null));
+
+        Assert.Equal(FailureSource.Unclassified, source);
+        Assert.True(failure.IsTransient);
+        Assert.Equal(ClassifiedFailure.UnexpectedCode, failure.Code);
+    }
+
+    public static TheoryData<Exception, string, bool, long> ClientFailures() => new()
+    {
+        { AdobeServiceException.FromResponse("Create connection", HttpStatusCode.TooManyRequests, null, TimeSpan.FromSeconds(7)), "429", true, 7000 },
+        { AdobeServiceException.FromResponse("Create connection", HttpStatusCode.BadRequest, """{"error_code":"1415-400","message":"bad"}""", null), "1415-400", false, 0 },
+        { new SecretStoreException(SecretErrorCodes.Unavailable, "Key Vault did not answer", isTransient: true, TimeSpan.FromSeconds(9)), SecretErrorCodes.Unavailable, true, 9000 },
+        { SecretStoreException.Unusable(SecretErrorCodes.Expired, "sp", "expired"), SecretErrorCodes.Expired, false, 0 },
+        { new AccountStoreException(new Azure.RequestFailedException(503, "busy", "ServerBusy", null)), AccountStoreException.ErrorCode, true, 0 },
+        { new AccountStoreException(new Azure.RequestFailedException(400, "bad", "InvalidInput", null)), AccountStoreException.ErrorCode, false, 0 },
+        { new OnboardingFailureException(ConnectionReconciler.CreateInProgressCode, "wait", isTransient: true, TimeSpan.FromSeconds(2)), ConnectionReconciler.CreateInProgressCode, true, 2000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClientFailures))]
+    public void Provider_EachClientsException_MapsToCodeTransientRetryAfter(Exception exception, string code, bool transient, long retryAfterMs)
+    {
+        IDictionary<string, object?> properties = new FailurePropertiesProvider().GetExceptionProperties(exception)!;
+
+        Assert.Equal(code, properties["code"]);
+        Assert.Equal(transient, properties["transient"]);
+        Assert.Equal(retryAfterMs, properties["retryAfterMs"]);
+        // The message still carries the same classification, for readers that see only the message.
+        Assert.Equal((code, transient), (ClassifiedFailure.FromMessage(exception.Message).Failure.Code, ClassifiedFailure.FromMessage(exception.Message).Failure.IsTransient));
+    }
+
+    [Fact]
+    public void Provider_OtherException_NoProperties()
+    {
+        Assert.Null(new FailurePropertiesProvider().GetExceptionProperties(new InvalidOperationException("bug")));
     }
 
     [Theory]

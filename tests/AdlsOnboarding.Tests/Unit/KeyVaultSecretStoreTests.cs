@@ -1,7 +1,6 @@
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Tests.Infrastructure;
-using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using Azure.Security.KeyVault.Secrets;
 
@@ -55,7 +54,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
     {
         _vault.State.SetSecret("sp", "v", expiresOn: DateTimeOffset.UtcNow.AddMinutes(-1));
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.Equal(SecretErrorCodes.Expired, ex.Code);
         Assert.False(ex.IsTransient);
@@ -66,7 +65,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
     {
         _vault.State.SetSecret("sp", "v", notBefore: DateTimeOffset.UtcNow.AddDays(1));
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.Equal(SecretErrorCodes.NotYetValid, ex.Code);
     }
@@ -76,7 +75,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
     {
         _vault.State.SetSecret("sp", "v", enabled: false);
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.Equal(SecretErrorCodes.Disabled, ex.Code);
         Assert.False(ex.IsTransient);
@@ -85,7 +84,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
     [Fact]
     public async Task ResolveVersion_Missing_PermanentSecretNotFound()
     {
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("nothing-here", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("nothing-here", null));
 
         Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
         Assert.False(ex.IsTransient);
@@ -97,7 +96,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
         _vault.State.SetSecret("sp", "v");
         _vault.State.EnqueueFault(429, retryAfterSeconds: 9);
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.Equal(SecretErrorCodes.Unavailable, ex.Code);
         Assert.True(ex.IsTransient);
@@ -109,7 +108,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
     {
         _vault.State.SetSecret("sp", "super-secret-value", expiresOn: DateTimeOffset.UtcNow.AddMinutes(-1));
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => _store.ResolveVersionAsync("sp", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.DoesNotContain("super-secret-value", ex.ToString(), StringComparison.Ordinal);
     }

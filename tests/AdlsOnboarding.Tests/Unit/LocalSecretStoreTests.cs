@@ -1,4 +1,3 @@
-using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +27,7 @@ public sealed class LocalSecretStoreTests
         Assert.Matches("^[0-9a-f]{32}$", first.Version);
         Assert.NotEqual(first.Version, second.Version);
         Assert.Equal("value-2", (await store.GetValueAsync("sp-key", second.Version)).Reveal());
-        OnboardingFailureException changed = await Assert.ThrowsAsync<OnboardingFailureException>(() => store.GetValueAsync("sp-key", first.Version));
+        SecretStoreException changed = await Assert.ThrowsAsync<SecretStoreException>(() => store.GetValueAsync("sp-key", first.Version));
         Assert.Equal(SecretErrorCodes.NotFound, changed.Code);
     }
 
@@ -37,7 +36,7 @@ public sealed class LocalSecretStoreTests
     {
         LocalSecretStore store = new(new Monitor(new SecretStoreOptions()));
 
-        OnboardingFailureException ex = await Assert.ThrowsAsync<OnboardingFailureException>(() => store.ResolveVersionAsync("absent", null));
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => store.ResolveVersionAsync("absent", null));
 
         Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
         Assert.False(ex.IsTransient);
