@@ -40,6 +40,6 @@ public sealed class OnboardingDurableFunctions(
         deleteConnection.RunAsync(input, cancellationToken);
 
     [Function(nameof(SaveAccountRecordActivity))]
-    public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordUpdate input, CancellationToken cancellationToken) =>
+    public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordChange input, CancellationToken cancellationToken) =>
         saveAccountRecord.RunAsync(input, cancellationToken);
 }

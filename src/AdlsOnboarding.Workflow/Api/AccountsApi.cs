@@ -37,10 +37,10 @@ public sealed record AccountView(
 {
     public static AccountView From(AccountRecord r)
     {
-        bool failed = r.StatusValue == OnboardingStatus.Failed;
+        bool failed = r.Status == OnboardingStatus.Failed;
         return new AccountView(
             r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description,
-            r.Status ?? nameof(OnboardingStatus.Pending), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
+            (r.Status ?? OnboardingStatus.Pending).ToString(), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
             NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, failed && r.ErrorTransient == true ? r.NextAttemptAt : null,
             NullIfEmpty(r.Warning), r.InstanceId, r.TraceId, r.CreatedAt, r.UpdatedAt);
     }
@@ -122,7 +122,7 @@ public sealed partial class AccountsApi(
             return Problems.AccountNotFound(sandbox, account);
         }
 
-        OnboardingStatus previous = record.StatusValue is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.StatusValue.Value;
+        OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.Status.Value;
         StartResult result = await starter.StartOffboardingAsync(client, new Offboarding.OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
             ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(request, result.InstanceId))
@@ -189,7 +189,7 @@ public sealed partial class AccountsApi(
             (IReadOnlyList<AccountRecord> items, string? next) = await records.ListAsync(sandbox, status, continuation, pageSize, cancellationToken).ConfigureAwait(false);
             return Results.Json(new AccountPage([.. items.Select(AccountView.From)], next));
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or Azure.RequestFailedException { Status: 400 })
+        catch (Exception ex) when (ex is FormatException or ArgumentException or AccountStoreException { Status: 400 })
         {
             return Problems.Validation(new() { ["continuationToken"] = ["Must be a token from a previous page."] });
         }

@@ -120,7 +120,7 @@ public static class WorkflowServiceCollectionExtensions
         registry.AddOrchestrator<OnboardingOrchestration>();
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
-        registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordUpdate, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
+        registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordChange, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
         registry.AddOrchestrator<Offboarding.OffboardingOrchestration>();
         registry.AddActivity(nameof(Offboarding.DeleteConnectionActivity), sp => new DurableActivityAdapter<Offboarding.DeleteConnectionInput, Offboarding.DeletionResult>(sp.GetRequiredService<Offboarding.DeleteConnectionActivity>()));
         return registry;

@@ -39,13 +39,13 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
         ILogger logger = context.CreateReplaySafeLogger(nameof(OffboardingOrchestration));
         TaskOptions retry = DurableRetry.Options(input.Retry);
 
-        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), new AccountRecordUpdate(input.Sandbox, input.AccountName, OnboardingStatus.Offboarding, "OffboardingStarted", InstanceId: context.InstanceId), retry);
+        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), AccountRecordChange.Offboarding(input.Sandbox, input.AccountName, context.InstanceId), retry);
         try
         {
             DeletionResult deletion = await context.CallActivityAsync<DeletionResult>(nameof(DeleteConnectionActivity), new DeleteConnectionInput(input.Sandbox, input.AccountName), retry);
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
-                new AccountRecordUpdate(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, $"Connection{deletion.Action}", InstanceId: context.InstanceId, ErrorTransient: false, ClearError: true),
+                AccountRecordChange.Offboarded(input.Sandbox, input.AccountName, context.InstanceId, deletion.Action),
                 retry);
             Logs.OffboardingCompleted(logger, context.InstanceId, input.Sandbox, input.AccountName, deletion.Action);
             return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, deletion.ConnectionId, null, null,
@@ -56,7 +56,7 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
-                new AccountRecordUpdate(input.Sandbox, input.AccountName, input.PreviousStatus, "OffboardingRefused", InstanceId: context.InstanceId, ErrorCode: failure.Code, ErrorMessage: failure.Detail, ErrorTransient: false),
+                AccountRecordChange.OffboardingRefused(input.Sandbox, input.AccountName, context.InstanceId, input.PreviousStatus, failure),
                 retry);
             Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
             return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, null,

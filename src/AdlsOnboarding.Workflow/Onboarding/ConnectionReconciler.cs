@@ -121,7 +121,7 @@ public sealed class ConnectionReconciler(
         }
 
         TimeSpan lease = onboardingOptions.Value.CreateLease ?? adobeOptions.Value.RequestTimeout + TimeSpan.FromSeconds(10);
-        if (!await records.TryMarkCreateAttemptedAsync(request.Sandbox, request.AccountName, record, input.InstanceId, input.SecretVersion, lease, cancellationToken).ConfigureAwait(false))
+        if (!await records.TryBeginCreateAsync(request.Sandbox, request.AccountName, record, input.InstanceId, input.SecretVersion, lease, cancellationToken).ConfigureAwait(false))
         {
             throw new OnboardingFailureException(CreateInProgressCode, "Another attempt marked this account first; looking up again.", isTransient: true, retryAfter: TimeSpan.FromSeconds(1));
         }
@@ -137,7 +137,7 @@ public sealed class ConnectionReconciler(
         catch (AdobeServiceException ex)
         {
             // Best effort: if this write is lost, the lease simply runs out.
-            await TryAsync(() => records.ReleaseCreateAttemptAsync(request.Sandbox, request.AccountName, ex.RequestMayHaveSucceeded, cancellationToken)).ConfigureAwait(false);
+            await TryAsync(() => records.EndCreateAsync(request.Sandbox, request.AccountName, ex.RequestMayHaveSucceeded, cancellationToken)).ConfigureAwait(false);
             throw;
         }
     }
@@ -205,7 +205,7 @@ public sealed class ConnectionReconciler(
         {
             await action().ConfigureAwait(false);
         }
-        catch (Azure.RequestFailedException)
+        catch (AccountStoreException)
         {
         }
     }

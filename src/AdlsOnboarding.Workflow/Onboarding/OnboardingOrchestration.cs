@@ -2,7 +2,6 @@ using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
 
@@ -18,9 +17,10 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         ILogger logger = context.CreateReplaySafeLogger(nameof(OnboardingOrchestration));
         TaskOptions retry = DurableRetry.Options(input.Retry);
         AttemptCounter createAttempts = new();
+        OnboardingRun run = OnboardingRun.Of(input, context.InstanceId);
         Logs.OnboardingStarted(logger, context.InstanceId, input.Sandbox, input.AccountName);
 
-        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), Record(input, context.InstanceId, OnboardingStatus.Onboarding, "OnboardingStarted"), retry);
+        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), AccountRecordChange.Onboarding(run), retry);
 
         try
         {
@@ -32,21 +32,13 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
                 new CreateConnectionInput(input, secret.Version, context.InstanceId),
                 DurableRetry.Options(input.Retry, createAttempts));
 
+            DateTimeOffset? rotatedAt = connection.Action == ConnectionAction.Updated && input.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
+                ? context.CurrentUtcDateTime
+                : null;
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
-                Record(input, context.InstanceId, OnboardingStatus.Connected, $"Connection{connection.Action}") with
-                {
-                    SecretVersion = secret.Version,
-                    ConnectionId = connection.ConnectionId,
-                    ConnectionEtag = connection.Etag,
-                    CredentialTestPassed = connection.CredentialTestPassed,
-                    AttemptCount = createAttempts.Retries + 1,
-                    Warning = connection.Warning ?? "",
-                    RotatedAt = connection.Action == ConnectionAction.Updated && input.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
-                        ? context.CurrentUtcDateTime
-                        : null,
-                    ClearError = true,
-                },
+                AccountRecordChange.Connected(run, new ConnectedAccount(
+                    connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, createAttempts.Retries + 1, connection.Warning, rotatedAt)),
                 retry);
 
             Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
@@ -61,13 +53,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
-                Record(input, context.InstanceId, OnboardingStatus.Failed, "OnboardingFailed") with
-                {
-                    AttemptCount = createAttempts.Retries + 1,
-                    ErrorCode = failure.Code,
-                    ErrorMessage = failure.Detail,
-                    ErrorTransient = failure.IsTransient,
-                },
+                AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.Detail, failure.IsTransient, createAttempts.Retries + 1)),
                 retry);
 
             Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
@@ -76,20 +62,6 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
                 null, null, null, failure.Code, failure.Detail, null, context.CurrentUtcDateTime);
         }
     }
-
-    private static AccountRecordUpdate Record(OnboardingInput input, string instanceId, OnboardingStatus status, string action) => new(
-        input.Sandbox, input.AccountName, status, action,
-        InstanceId: instanceId,
-        StorageAccountUrl: input.StorageAccountUrl,
-        ClientId: input.ClientId,
-        Tenant: input.Tenant,
-        SecretName: input.SecretName,
-        ConnectionName: input.ConnectionName,
-        Description: input.Description,
-        RequestedSecretVersion: input.SecretVersion ?? "",
-        RegistrationFingerprint: input.Fingerprint,
-        LastTrigger: input.Trigger ?? OnboardingTriggers.Api,
-        TraceParent: input.TraceParent);
 }
 
 public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion, string? TraceParent = null);
@@ -121,40 +93,38 @@ public sealed class CreateConnectionActivity(ConnectionReconciler reconciler, IL
 }
 
 /// <summary>
-/// Merges a status change into the account's record in Table Storage. A failure also sets when the registry sweep
-/// may try the account again (transient causes only, with a backoff that grows with each failure in a row).
+/// Records a step of an onboarding or offboarding on the account's record, through the store's mark of the same
+/// name (which also sets when the registry sweep may retry a failed account).
 /// </summary>
-public sealed class SaveAccountRecordActivity(AccountRecordStore records, IOptions<Registry.SweepOptions> sweep, TimeProvider time, Telemetry.WorkflowMetrics metrics, ILogger<SaveAccountRecordActivity> logger) : IWorkflowActivity<AccountRecordUpdate, bool>
+public sealed class SaveAccountRecordActivity(AccountRecordStore records, Telemetry.WorkflowMetrics metrics, ILogger<SaveAccountRecordActivity> logger) : IWorkflowActivity<AccountRecordChange, bool>
 {
-    public async Task<bool> RunAsync(AccountRecordUpdate input, CancellationToken cancellationToken = default)
+    public async Task<bool> RunAsync(AccountRecordChange input, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.TraceParent);
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.Run?.TraceParent);
         span?.SetTag("adls.status", input.Status.ToString());
         using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Sandbox, input.AccountName);
-        try
+        Task write = input.Mark switch
         {
-            if (input.Status == OnboardingStatus.Failed)
-            {
-                AccountRecord? current = await records.GetAsync(input.Sandbox, input.AccountName, cancellationToken).ConfigureAwait(false);
-                int failures = (current?.ConsecutiveFailures ?? 0) + 1;
-                input = input with { ConsecutiveFailures = failures, NextAttemptAt = time.GetUtcNow() + sweep.Value.BackoffAfter(failures) };
-            }
-            else if (input.Status == OnboardingStatus.Connected)
-            {
-                input = input with { ConsecutiveFailures = 0, ErrorTransient = false };
-            }
+            AccountRecordMark.Onboarding => records.MarkOnboardingAsync(Required(input.Run), cancellationToken),
+            AccountRecordMark.Connected => records.MarkConnectedAsync(Required(input.Run), Required(input.Connection), cancellationToken),
+            AccountRecordMark.Failed => records.MarkFailedAsync(Required(input.Run), Required(input.Failure), cancellationToken),
+            AccountRecordMark.Offboarding => records.MarkOffboardingAsync(input.Sandbox, input.AccountName, input.InstanceId, cancellationToken),
+            AccountRecordMark.Offboarded => records.MarkOffboardedAsync(input.Sandbox, input.AccountName, input.InstanceId, Required(input.Deletion), cancellationToken),
+            AccountRecordMark.OffboardingRefused => records.MarkOffboardingRefusedAsync(
+                input.Sandbox, input.AccountName, input.InstanceId, input.Status, Required(input.Failure).Code, Required(input.Failure).Message, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(input), input.Mark, "Unknown record mark."),
+        };
+        await write.ConfigureAwait(false);
 
-            await records.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
-            if (input.Status is OnboardingStatus.Connected or OnboardingStatus.Failed)
-            {
-                metrics.Completed(input.Sandbox, input.Status.ToString(), input.ErrorCode, input.AttemptCount);
-            }
-
-            return true;
-        }
-        catch (Azure.RequestFailedException ex)
+        if (input.Status is OnboardingStatus.Connected or OnboardingStatus.Failed)
         {
-            throw new AccountStoreException(ex);
+            metrics.Completed(input.Sandbox, input.Status.ToString(), input.Failure?.Code, input.Connection?.AttemptCount ?? input.Failure?.AttemptCount);
         }
+
+        return true;
     }
+
+    private static T Required<T>(T? value) where T : class => value ?? throw new ArgumentException($"The record mark needs its {typeof(T).Name}.");
+
+    private static T Required<T>(T? value) where T : struct => value ?? throw new ArgumentException($"The record mark needs its {typeof(T).Name}.");
 }

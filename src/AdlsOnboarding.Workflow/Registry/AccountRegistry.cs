@@ -28,20 +28,20 @@ public sealed class AccountRegistry(AccountRecordStore records)
             AccountRecord? current = await records.GetAsync(registration.Sandbox, registration.AccountName, cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
-                if (await records.TryAddAsync(Pending(registration, "Registered"), cancellationToken).ConfigureAwait(false))
+                if (await records.TryRegisterAsync(AccountRegistration.Of(registration), cancellationToken).ConfigureAwait(false))
                 {
                     return (RegistrationOutcome.Created, await ReadAsync(registration, cancellationToken).ConfigureAwait(false));
                 }
             }
-            else if (current.RegistrationFingerprint == registration.Fingerprint && current.StatusValue != OnboardingStatus.Offboarded)
+            else if (current.RegistrationFingerprint == registration.Fingerprint && current.Status != OnboardingStatus.Offboarded)
             {
                 return (RegistrationOutcome.Unchanged, current);
             }
-            else if (current.StatusValue is OnboardingStatus.Onboarding or OnboardingStatus.Offboarding)
+            else if (current.Status is OnboardingStatus.Onboarding or OnboardingStatus.Offboarding)
             {
                 return (RegistrationOutcome.Conflict, current);
             }
-            else if (await records.TryMergeAsync(Pending(registration, "RegistrationChanged") with { ClearError = true, ConsecutiveFailures = 0, ErrorTransient = false }, current.ETag, cancellationToken).ConfigureAwait(false))
+            else if (await records.TryChangeRegistrationAsync(AccountRegistration.Of(registration), current.ETag, cancellationToken).ConfigureAwait(false))
             {
                 return (RegistrationOutcome.Updated, await ReadAsync(registration, cancellationToken).ConfigureAwait(false));
             }
@@ -56,17 +56,6 @@ public sealed class AccountRegistry(AccountRecordStore records)
     private async Task<AccountRecord> ReadAsync(ValidOnboardingRequest registration, CancellationToken cancellationToken) =>
         await records.GetAsync(registration.Sandbox, registration.AccountName, cancellationToken).ConfigureAwait(false)
         ?? throw new InvalidOperationException("The record vanished after it was written.");
-
-    private static AccountRecordUpdate Pending(ValidOnboardingRequest registration, string action) => new(
-        registration.Sandbox, registration.AccountName, OnboardingStatus.Pending, action,
-        StorageAccountUrl: registration.StorageAccountUrl,
-        ClientId: registration.ClientId,
-        Tenant: registration.Tenant,
-        SecretName: registration.SecretName,
-        ConnectionName: registration.ConnectionName,
-        Description: registration.Description,
-        RequestedSecretVersion: registration.SecretVersion ?? "",
-        RegistrationFingerprint: registration.Fingerprint);
 
     /// <summary>The onboarding request a record stands for; null when the stored registration is no longer valid.</summary>
     public static ValidOnboardingRequest? RequestOf(AccountRecord record)

@@ -52,8 +52,7 @@ public sealed class RegistrySweeper(
             if (request is null)
             {
                 invalid++;
-                await records.UpsertAsync(new AccountRecordUpdate(record.PartitionKey, record.RowKey, OnboardingStatus.Failed, "SweepSkipped",
-                    ErrorCode: "InvalidRegistration", ErrorMessage: "The stored registration is not valid; register the account again.", ErrorTransient: false), cancellationToken).ConfigureAwait(false);
+                await records.MarkRegistrationInvalidAsync(record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -63,7 +62,7 @@ public sealed class RegistrySweeper(
                 case StartOutcome.Started:
                     started++;
                     break;
-                case StartOutcome.Joined when record.StatusValue == OnboardingStatus.Onboarding:
+                case StartOutcome.Joined when record.Status == OnboardingStatus.Onboarding:
                     running++;
                     break;
                 case StartOutcome.Joined:

@@ -60,14 +60,14 @@ public sealed class SecretEventHandler(
         await foreach (AccountRecord record in records.QueryBySecretAsync(secretName, cancellationToken).ConfigureAwait(false))
         {
             bool pinned = !string.IsNullOrEmpty(record.RequestedSecretVersion);
-            if (!pinned && record.StatusValue is OnboardingStatus.Onboarding or OnboardingStatus.Offboarding)
+            if (!pinned && record.Status is OnboardingStatus.Onboarding or OnboardingStatus.Offboarding)
             {
                 // An operation is under way: the sweep compares versions once it has ended.
                 deferred++;
                 continue;
             }
 
-            if (pinned || record.StatusValue is not (OnboardingStatus.Connected or OnboardingStatus.Failed))
+            if (pinned || record.Status is not (OnboardingStatus.Connected or OnboardingStatus.Failed))
             {
                 continue;
             }
@@ -104,7 +104,7 @@ public sealed class SecretEventHandler(
         int flagged = 0;
         await foreach (AccountRecord record in records.QueryBySecretAsync(secretEvent.SecretName, cancellationToken).ConfigureAwait(false))
         {
-            if (record.StatusValue is OnboardingStatus.Offboarded)
+            if (record.Status is OnboardingStatus.Offboarded)
             {
                 continue;
             }

@@ -18,7 +18,8 @@ public sealed class AccountRecord : ITableEntity
 
     public ETag ETag { get; set; }
 
-    public string? Status { get; set; }
+    /// <summary>Stored by name (<c>Connected</c>); absent on a record that only ever got a write-ahead mark.</summary>
+    public OnboardingStatus? Status { get; set; }
 
     public string? LastAction { get; set; }
 
@@ -98,6 +99,4 @@ public sealed class AccountRecord : ITableEntity
     public DateTimeOffset? CreatedAt { get; set; }
 
     public DateTimeOffset? UpdatedAt { get; set; }
-
-    public OnboardingStatus? StatusValue => Enum.TryParse(Status, out OnboardingStatus status) ? status : null;
 }

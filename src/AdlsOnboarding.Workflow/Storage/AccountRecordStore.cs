@@ -1,217 +1,255 @@
+using System.Runtime.CompilerServices;
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Registry;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Storage;
 
-/// <summary>Reads and writes account records. Writes merge, so one feature never erases another's fields.</summary>
-public sealed class AccountRecordStore(TableClient table, TimeProvider time)
+/// <summary>
+/// Reads and writes account records; each write is named for what it records. Every write is a merge of the columns
+/// it owns, so one feature never erases another's. Column names are the <see cref="AccountRecord"/> property names and
+/// the values are what existing tables hold, so neither ever changes. Failures of Table Storage are
+/// <see cref="AccountStoreException"/>s.
+/// </summary>
+public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions> sweepOptions, TimeProvider time)
 {
+    private const string StatusColumn = nameof(AccountRecord.Status);
+
     private Task? _ensureTable;
 
     /// <summary>The record, or null when the account is unknown.</summary>
-    public async Task<AccountRecord?> GetAsync(string sandbox, string accountName, CancellationToken cancellationToken = default)
+    public Task<AccountRecord?> GetAsync(string sandbox, string accountName, CancellationToken cancellationToken = default) =>
+        CallAsync(async () =>
+        {
+            NullableResponse<AccountRecord> response = await table.GetEntityIfExistsAsync<AccountRecord>(sandbox, accountName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.HasValue ? response.Value : null;
+        }, cancellationToken);
+
+    /// <summary>An onboarding has started: the record takes its request (creating the record if needed).</summary>
+    public Task MarkOnboardingAsync(OnboardingRun run, CancellationToken cancellationToken = default) =>
+        UpsertAsync(OnboardingEntity(run, OnboardingStatus.Onboarding, "OnboardingStarted"), cancellationToken);
+
+    /// <summary>An onboarding has ended connected: the ids, the key version Adobe holds, no error, no failures in a row.</summary>
+    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        NullableResponse<AccountRecord> response = await table.GetEntityIfExistsAsync<AccountRecord>(sandbox, accountName, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue ? response.Value : null;
+        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, $"Connection{connected.Action}");
+        entity[nameof(AccountRecord.SecretVersion)] = connected.SecretVersion;
+        entity[nameof(AccountRecord.ConnectionId)] = connected.ConnectionId;
+        entity[nameof(AccountRecord.ConnectionEtag)] = connected.ConnectionEtag;
+        Set(entity, nameof(AccountRecord.CredentialTestPassed), connected.CredentialTestPassed);
+        entity[nameof(AccountRecord.AttemptCount)] = connected.AttemptCount;
+        entity[nameof(AccountRecord.Warning)] = connected.Warning ?? "";
+        Set(entity, nameof(AccountRecord.RotatedAt), connected.RotatedAt);
+        entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        ClearError(entity);
+        return UpsertAsync(entity, cancellationToken);
     }
 
-    /// <summary>Merges the non-null fields of <paramref name="update"/> into the record (creating it if needed).</summary>
-    public async Task UpsertAsync(AccountRecordUpdate update, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// An onboarding has failed: the cause, and when the registry sweep may try again (transient causes only, with a
+    /// backoff that doubles with each failure in a row, <see cref="SweepOptions.BackoffAfter"/>).
+    /// </summary>
+    public async Task MarkFailedAsync(OnboardingRun run, AccountFailure failure, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset now = time.GetUtcNow();
-        TableEntity entity = update.ToEntity(now);
-        try
+        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Failed, "OnboardingFailed");
+        Set(entity, nameof(AccountRecord.AttemptCount), failure.AttemptCount);
+        entity[nameof(AccountRecord.ErrorCode)] = failure.Code;
+        entity[nameof(AccountRecord.ErrorMessage)] = failure.Message;
+        entity[nameof(AccountRecord.ErrorTransient)] = failure.IsTransient;
+        await AddFailureInARowAsync(entity, cancellationToken).ConfigureAwait(false);
+        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The sweep found a stored registration it cannot start: failed for good until it is registered again.</summary>
+    public Task MarkRegistrationInvalidAsync(string sandbox, string accountName, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Failed, "SweepSkipped");
+        entity[nameof(AccountRecord.ErrorCode)] = "InvalidRegistration";
+        entity[nameof(AccountRecord.ErrorMessage)] = "The stored registration is not valid; register the account again.";
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        return UpsertAsync(entity, cancellationToken);
+    }
+
+    /// <summary>Registers a new account (<c>Pending</c>); false when the account already has a record.</summary>
+    public Task<bool> TryRegisterAsync(AccountRegistration registration, CancellationToken cancellationToken = default) =>
+        CallAsync(async () =>
         {
-            // Only the first write sets CreatedAt: an insert that fails because the row exists falls back to a merge.
-            entity["CreatedAt"] = now;
-            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
+            DateTimeOffset now = time.GetUtcNow();
+            TableEntity entity = RegistrationEntity(registration, "Registered", now);
+            entity[nameof(AccountRecord.CreatedAt)] = now;
+            try
+            {
+                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                return false;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Changes a registration (<c>Pending</c> again, error and failures in a row cleared) only if the record is
+    /// unchanged since <paramref name="seen"/>; false when it changed meanwhile.
+    /// </summary>
+    public Task<bool> TryChangeRegistrationAsync(AccountRegistration registration, ETag seen, CancellationToken cancellationToken = default) =>
+        CallAsync(async () =>
         {
-            entity.Remove("CreatedAt");
-            await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            TableEntity entity = RegistrationEntity(registration, "RegistrationChanged", time.GetUtcNow());
+            entity[nameof(AccountRecord.ErrorTransient)] = false;
+            entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+            ClearError(entity);
+            try
+            {
+                await table.UpdateEntityAsync(entity, seen, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                return false;
+            }
+        }, cancellationToken);
+
+    /// <summary>An offboarding has started.</summary>
+    public Task MarkOffboardingAsync(string sandbox, string accountName, string instanceId, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Offboarding, "OffboardingStarted");
+        entity[nameof(AccountRecord.InstanceId)] = instanceId;
+        return UpsertAsync(entity, cancellationToken);
+    }
+
+    /// <summary>An offboarding has removed the connection (or found none): the record stays, for audit.</summary>
+    public Task MarkOffboardedAsync(string sandbox, string accountName, string instanceId, DeletionAction deletion, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Offboarded, $"Connection{deletion}");
+        entity[nameof(AccountRecord.InstanceId)] = instanceId;
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        ClearError(entity);
+        return UpsertAsync(entity, cancellationToken);
+    }
+
+    /// <summary>Adobe refused the offboarding: the status it had comes back, with Adobe's reason.</summary>
+    public async Task MarkOffboardingRefusedAsync(string sandbox, string accountName, string instanceId, OnboardingStatus restored, string errorCode, string errorMessage, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = Entity(sandbox, accountName, restored, "OffboardingRefused");
+        entity[nameof(AccountRecord.InstanceId)] = instanceId;
+        entity[nameof(AccountRecord.ErrorCode)] = errorCode;
+        entity[nameof(AccountRecord.ErrorMessage)] = errorMessage;
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        if (restored == OnboardingStatus.Failed)
+        {
+            await AddFailureInARowAsync(entity, cancellationToken).ConfigureAwait(false);
         }
+        else if (restored == OnboardingStatus.Connected)
+        {
+            entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+        }
+
+        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Sets the write-ahead mark before a create, only if the record is unchanged since <paramref name="seen"/> was
     /// read (or still absent). False when another attempt got there first.
     /// </summary>
-    public async Task<bool> TryMarkCreateAttemptedAsync(string sandbox, string accountName, AccountRecord? seen, string instanceId, string secretVersion, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<bool> TryBeginCreateAsync(string sandbox, string accountName, AccountRecord? seen, string instanceId, string secretVersion, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
         TableEntity mark = new(sandbox, accountName)
         {
-            ["CreatePending"] = true,
-            ["CreateLeaseUntil"] = now + lease,
-            ["CreateAttemptedAt"] = now,
-            ["CreateSecretVersion"] = secretVersion,
-            ["InstanceId"] = instanceId,
-            ["UpdatedAt"] = now,
+            [nameof(AccountRecord.InstanceId)] = instanceId,
+            [nameof(AccountRecord.UpdatedAt)] = now,
         };
-        try
-        {
-            if (seen is null)
-            {
-                mark["CreatedAt"] = now;
-                await table.AddEntityAsync(mark, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await table.UpdateEntityAsync(mark, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            return false;
-        }
+        SetCreateMark(mark, secretVersion, now + lease, now);
+        return TryWriteAsync(mark, seen, cancellationToken);
     }
 
     /// <summary>Records a connection the moment it is known, and clears the write-ahead mark.</summary>
-    public async Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string secretVersion, bool keySent, CancellationToken cancellationToken = default)
+    public Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string secretVersion, bool keySent, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         TableEntity entity = new(sandbox, accountName)
         {
-            ["ConnectionId"] = connectionId,
-            ["ConnectionEtag"] = etag,
-            ["SecretVersion"] = secretVersion,
-            ["CreatePending"] = false,
-            ["CreateLeaseUntil"] = DateTimeOffset.UnixEpoch,
-            ["UpdatedAt"] = time.GetUtcNow(),
+            [nameof(AccountRecord.ConnectionId)] = connectionId,
+            [nameof(AccountRecord.ConnectionEtag)] = etag,
+            [nameof(AccountRecord.SecretVersion)] = secretVersion,
+            [nameof(AccountRecord.CreatePending)] = false,
+            [nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch,
+            [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow(),
         };
         if (keySent)
         {
             // Adobe holds this key version now: a near-expiry warning about an older one no longer applies.
-            entity["SecretNearExpiry"] = false;
+            entity[nameof(AccountRecord.SecretNearExpiry)] = false;
         }
 
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        return MergeAsync(entity, cancellationToken);
     }
 
     /// <summary>
     /// Ends a create attempt that got an answer or gave up: the lease is released; the mark stays pending when the
     /// POST may have been carried out (<paramref name="mayHaveCreated"/>), so the next attempt looks up first.
     /// </summary>
-    public async Task ReleaseCreateAttemptAsync(string sandbox, string accountName, bool mayHaveCreated, CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        TableEntity entity = new(sandbox, accountName)
-        {
-            ["CreatePending"] = mayHaveCreated,
-            ["CreateLeaseUntil"] = DateTimeOffset.UnixEpoch,
-            ["UpdatedAt"] = time.GetUtcNow(),
-        };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-    }
+    public Task EndCreateAsync(string sandbox, string accountName, bool mayHaveCreated, CancellationToken cancellationToken = default) =>
+        MergeAsync(
+            new TableEntity(sandbox, accountName)
+            {
+                [nameof(AccountRecord.CreatePending)] = mayHaveCreated,
+                [nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch,
+                [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow(),
+            },
+            cancellationToken);
 
-    /// <summary>Adds a record; false when the account already has one.</summary>
-    public async Task<bool> TryAddAsync(AccountRecordUpdate record, CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset now = time.GetUtcNow();
-        TableEntity entity = record.ToEntity(now);
-        entity["CreatedAt"] = now;
-        try
-        {
-            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Merges an update only if the record is unchanged since it was read; false when it changed meanwhile.</summary>
-    public async Task<bool> TryMergeAsync(AccountRecordUpdate update, ETag seen, CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await table.UpdateEntityAsync(update.ToEntity(time.GetUtcNow()), seen, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return false;
-        }
-    }
+    /// <summary>Marks the record's key as expiring soon (cleared when a new version reaches Adobe).</summary>
+    public Task FlagNearExpiryAsync(string sandbox, string accountName, CancellationToken cancellationToken = default) =>
+        MergeAsync(new TableEntity(sandbox, accountName) { [nameof(AccountRecord.SecretNearExpiry)] = true, [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow() }, cancellationToken);
 
     /// <summary>One page of records, filtered by sandbox and status (values escaped by the SDK, never concatenated).</summary>
-    public async Task<(IReadOnlyList<AccountRecord> Items, string? ContinuationToken)> ListAsync(string? sandbox, OnboardingStatus? status, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        List<string> filters = [];
-        if (sandbox is not null)
+    public Task<(IReadOnlyList<AccountRecord> Items, string? ContinuationToken)> ListAsync(string? sandbox, OnboardingStatus? status, string? continuationToken, int pageSize, CancellationToken cancellationToken = default) =>
+        CallAsync<(IReadOnlyList<AccountRecord>, string?)>(async () =>
         {
-            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {sandbox}"));
-        }
+            List<string> filters = [];
+            if (sandbox is not null)
+            {
+                filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {sandbox}"));
+            }
 
-        if (status is not null)
-        {
-            filters.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
-        }
+            if (status is not null)
+            {
+                filters.Add($"{StatusColumn} eq {Literal(status.Value.ToString())}");
+            }
 
-        string? filter = filters.Count == 0 ? null : string.Join(" and ", filters);
-        await foreach (Page<AccountRecord> page in table.QueryAsync<AccountRecord>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize).ConfigureAwait(false))
-        {
-            return (page.Values, page.ContinuationToken);
-        }
+            string? filter = filters.Count == 0 ? null : string.Join(" and ", filters);
+            await foreach (Page<AccountRecord> page in table.QueryAsync<AccountRecord>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize).ConfigureAwait(false))
+            {
+                return (page.Values, page.ContinuationToken);
+            }
 
-        return ([], null);
-    }
+            return ([], null);
+        }, cancellationToken);
 
     /// <summary>
     /// Records the sweep should act on: registered and not yet onboarded, failed for a transient cause and due
     /// again, or still marked onboarding long after their last update.
     /// </summary>
-    public async IAsyncEnumerable<AccountRecord> QueryDueAsync(DateTimeOffset now, DateTimeOffset staleBefore, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AccountRecord> QueryDueAsync(DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         string pending = nameof(OnboardingStatus.Pending), failed = nameof(OnboardingStatus.Failed), onboarding = nameof(OnboardingStatus.Onboarding);
-        string filter = TableClient.CreateQueryFilter(
-            $"Status eq {pending} or (Status eq {failed} and ErrorTransient eq {true} and NextAttemptAt le {now}) or (Status eq {onboarding} and UpdatedAt le {staleBefore})");
-        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            yield return record;
-        }
-    }
-
-    /// <summary>Marks the record's key as expiring soon (cleared when a new version reaches Adobe).</summary>
-    public async Task FlagNearExpiryAsync(string sandbox, string accountName, CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        TableEntity entity = new(sandbox, accountName) { ["SecretNearExpiry"] = true, ["UpdatedAt"] = time.GetUtcNow() };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        return QueryAsync(
+            $"{StatusColumn} eq {Literal(pending)} or ({StatusColumn} eq {Literal(failed)} and {nameof(AccountRecord.ErrorTransient)} eq {Literal(true)} and {nameof(AccountRecord.NextAttemptAt)} le {Literal(now)}) or ({StatusColumn} eq {Literal(onboarding)} and {nameof(AccountRecord.UpdatedAt)} le {Literal(staleBefore)})",
+            cancellationToken);
     }
 
     /// <summary>Every record whose key is the given Key Vault secret (across sandboxes).</summary>
-    public async IAsyncEnumerable<AccountRecord> QueryBySecretAsync(string secretName, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(TableClient.CreateQueryFilter($"SecretName eq {secretName}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            yield return record;
-        }
-    }
+    public IAsyncEnumerable<AccountRecord> QueryBySecretAsync(string secretName, CancellationToken cancellationToken = default) =>
+        QueryAsync($"{nameof(AccountRecord.SecretName)} eq {Literal(secretName)}", cancellationToken);
 
     /// <summary>Every connected record (the sweep compares their key versions with Key Vault's).</summary>
-    public async IAsyncEnumerable<AccountRecord> QueryConnectedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        string connected = nameof(OnboardingStatus.Connected);
-        await foreach (AccountRecord record in table.QueryAsync<AccountRecord>(TableClient.CreateQueryFilter($"Status eq {connected}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            yield return record;
-        }
-    }
+    public IAsyncEnumerable<AccountRecord> QueryConnectedAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync($"{StatusColumn} eq {Literal(nameof(OnboardingStatus.Connected))}", cancellationToken);
 
     private Task EnsureTableAsync(CancellationToken cancellationToken)
     {
@@ -224,83 +262,49 @@ public sealed class AccountRecordStore(TableClient table, TimeProvider time)
 
         return ensure;
     }
-}
 
-/// <summary>A partial update of an account record: null fields are left as they are.</summary>
-public sealed record AccountRecordUpdate(
-    string Sandbox,
-    string AccountName,
-    OnboardingStatus Status,
-    string LastAction,
-    string? InstanceId = null,
-    string? StorageAccountUrl = null,
-    string? ClientId = null,
-    string? Tenant = null,
-    string? SecretName = null,
-    string? SecretVersion = null,
-    string? ConnectionName = null,
-    string? Description = null,
-    string? RequestedSecretVersion = null,
-    string? RegistrationFingerprint = null,
-    string? ConnectionId = null,
-    string? ConnectionEtag = null,
-    bool? CredentialTestPassed = null,
-    int? AttemptCount = null,
-    string? ErrorCode = null,
-    string? ErrorMessage = null,
-    string? Warning = null,
-    bool? ErrorTransient = null,
-    int? ConsecutiveFailures = null,
-    DateTimeOffset? NextAttemptAt = null,
-    string? LastTrigger = null,
-    DateTimeOffset? RotatedAt = null,
-    bool? SecretNearExpiry = null,
-    string? TraceParent = null,
-    bool ClearError = false)
-{
-    internal TableEntity ToEntity(DateTimeOffset now)
+    private static TableEntity Entity(string sandbox, string accountName, OnboardingStatus status, string lastAction) => new(sandbox, accountName)
     {
-        TableEntity entity = new(Sandbox, AccountName)
-        {
-            ["Status"] = Status.ToString(),
-            ["LastAction"] = LastAction,
-            ["UpdatedAt"] = now,
-        };
-        Set(entity, "InstanceId", InstanceId);
-        Set(entity, "StorageAccountUrl", StorageAccountUrl);
-        Set(entity, "ClientId", ClientId);
-        Set(entity, "Tenant", Tenant);
-        Set(entity, "SecretName", SecretName);
-        Set(entity, "SecretVersion", SecretVersion);
-        Set(entity, "ConnectionName", ConnectionName);
-        Set(entity, "Description", Description);
-        Set(entity, "RequestedSecretVersion", RequestedSecretVersion);
-        Set(entity, "RegistrationFingerprint", RegistrationFingerprint);
-        Set(entity, "ErrorTransient", ErrorTransient);
-        Set(entity, "ConsecutiveFailures", ConsecutiveFailures);
-        Set(entity, "NextAttemptAt", NextAttemptAt);
-        Set(entity, "LastTrigger", LastTrigger);
-        Set(entity, "RotatedAt", RotatedAt);
-        Set(entity, "SecretNearExpiry", SecretNearExpiry);
-        Set(entity, "TraceId", Telemetry.WorkflowTelemetry.TraceIdOf(TraceParent));
-        Set(entity, "ConnectionId", ConnectionId);
-        Set(entity, "ConnectionEtag", ConnectionEtag);
-        Set(entity, "CredentialTestPassed", CredentialTestPassed);
-        Set(entity, "AttemptCount", AttemptCount);
-        Set(entity, "Warning", Warning);
-        if (ClearError)
-        {
-            // A merge cannot delete a property; an empty value stands for "no error".
-            entity["ErrorCode"] = "";
-            entity["ErrorMessage"] = "";
-        }
-        else
-        {
-            Set(entity, "ErrorCode", ErrorCode);
-            Set(entity, "ErrorMessage", ErrorMessage);
-        }
+        [nameof(AccountRecord.Status)] = status.ToString(),
+        [nameof(AccountRecord.LastAction)] = lastAction,
+    };
 
+    private static TableEntity RegistrationEntity(AccountRegistration registration, string lastAction, DateTimeOffset now)
+    {
+        TableEntity entity = Entity(registration.Sandbox, registration.AccountName, OnboardingStatus.Pending, lastAction);
+        entity[nameof(AccountRecord.UpdatedAt)] = now;
+        SetRegistration(entity, registration);
         return entity;
+    }
+
+    private static TableEntity OnboardingEntity(OnboardingRun run, OnboardingStatus status, string lastAction)
+    {
+        TableEntity entity = Entity(run.Registration.Sandbox, run.Registration.AccountName, status, lastAction);
+        SetRegistration(entity, run.Registration);
+        entity[nameof(AccountRecord.InstanceId)] = run.InstanceId;
+        entity[nameof(AccountRecord.LastTrigger)] = run.Trigger;
+        Set(entity, nameof(AccountRecord.TraceId), Telemetry.WorkflowTelemetry.TraceIdOf(run.TraceParent));
+        return entity;
+    }
+
+    private static void SetRegistration(TableEntity entity, AccountRegistration registration)
+    {
+        entity[nameof(AccountRecord.StorageAccountUrl)] = registration.StorageAccountUrl;
+        entity[nameof(AccountRecord.ClientId)] = registration.ClientId;
+        entity[nameof(AccountRecord.Tenant)] = registration.Tenant;
+        entity[nameof(AccountRecord.SecretName)] = registration.SecretName;
+        entity[nameof(AccountRecord.ConnectionName)] = registration.ConnectionName;
+        entity[nameof(AccountRecord.Description)] = registration.Description;
+        // Empty: the current version at each onboarding (a merge cannot remove a pinned version).
+        entity[nameof(AccountRecord.RequestedSecretVersion)] = registration.RequestedSecretVersion ?? "";
+        entity[nameof(AccountRecord.RegistrationFingerprint)] = registration.Fingerprint;
+    }
+
+    // A merge cannot delete a property; an empty value stands for "no error".
+    private static void ClearError(TableEntity entity)
+    {
+        entity[nameof(AccountRecord.ErrorCode)] = "";
+        entity[nameof(AccountRecord.ErrorMessage)] = "";
     }
 
     private static void Set(TableEntity entity, string key, object? value)
@@ -308,6 +312,116 @@ public sealed record AccountRecordUpdate(
         if (value is not null)
         {
             entity[key] = value;
+        }
+    }
+
+    /// <summary>The write-ahead mark: a create may be under way until <paramref name="leaseUntil"/>, sending this key version.</summary>
+    private static void SetCreateMark(TableEntity entity, string secretVersion, DateTimeOffset leaseUntil, DateTimeOffset now)
+    {
+        entity[nameof(AccountRecord.CreatePending)] = true;
+        entity[nameof(AccountRecord.CreateLeaseUntil)] = leaseUntil;
+        entity[nameof(AccountRecord.CreateAttemptedAt)] = now;
+        entity[nameof(AccountRecord.CreateSecretVersion)] = secretVersion;
+    }
+
+    /// <summary>
+    /// A conditional write: adds the record if <paramref name="seen"/> is null, else merges only if the record is
+    /// unchanged since it was read. False when another writer got there first.
+    /// </summary>
+    private Task<bool> TryWriteAsync(TableEntity entity, AccountRecord? seen, CancellationToken cancellationToken) =>
+        CallAsync(async () =>
+        {
+            try
+            {
+                if (seen is null)
+                {
+                    entity[nameof(AccountRecord.CreatedAt)] = entity[nameof(AccountRecord.UpdatedAt)];
+                    await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                }
+
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                return false;
+            }
+        }, cancellationToken);
+
+    /// <summary>One more failure in a row, and the time before which the sweep leaves the account alone.</summary>
+    private async Task AddFailureInARowAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        AccountRecord? current = await GetAsync(entity.PartitionKey, entity.RowKey, cancellationToken).ConfigureAwait(false);
+        int failures = (current?.ConsecutiveFailures ?? 0) + 1;
+        entity[nameof(AccountRecord.ConsecutiveFailures)] = failures;
+        entity[nameof(AccountRecord.NextAttemptAt)] = time.GetUtcNow() + sweepOptions.Value.BackoffAfter(failures);
+    }
+
+    /// <summary>Merges into the record, creating it if needed; only the first write sets <c>CreatedAt</c>.</summary>
+    private Task UpsertAsync(TableEntity entity, CancellationToken cancellationToken) =>
+        CallAsync(async () =>
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            entity[nameof(AccountRecord.UpdatedAt)] = now;
+            try
+            {
+                entity[nameof(AccountRecord.CreatedAt)] = now;
+                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                entity.Remove(nameof(AccountRecord.CreatedAt));
+                await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    private Task MergeAsync(TableEntity entity, CancellationToken cancellationToken) =>
+        CallAsync(async () => (await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false)).Status, cancellationToken);
+
+    /// <summary>Runs one Table Storage call (after making sure the table exists), failing with <see cref="AccountStoreException"/>.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            throw new AccountStoreException(ex);
+        }
+    }
+
+    /// <summary>A value as a filter literal, escaped by the SDK (never concatenated); column names come from <see cref="AccountRecord"/>.</summary>
+    private static string Literal(object value) => TableClient.CreateQueryFilter($"{value}");
+
+    private async IAsyncEnumerable<AccountRecord> QueryAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await CallAsync(() => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
+        await using IAsyncEnumerator<AccountRecord> records = table.QueryAsync<AccountRecord>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            AccountRecord record;
+            try
+            {
+                if (!await records.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                record = records.Current;
+            }
+            catch (RequestFailedException ex)
+            {
+                throw new AccountStoreException(ex);
+            }
+
+            yield return record;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 
 namespace AdlsOnboarding.Tests.Api;
 
@@ -81,7 +82,7 @@ public sealed class AccountsApiTests : IAsyncLifetime
         _harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(3)));
         var start = ApiCall.Request("POST", $"{Base}/api/onboardings", JsonSerializer.Serialize(new { storageAccountUrl = "https://busyacct.dfs.core.windows.net", clientId = "11111111-2222-3333-4444-555555555555", tenant = "contoso.onmicrosoft.com", secretName = WorkflowHarness.ServicePrincipalSecretName, sandbox = "prod" }));
         await _harness.Api.StartAsync(start, _harness.Client);
-        await _harness.WaitUntilAsync(async () => (await _harness.RecordAsync("prod", "busyacct"))?.Status == "Onboarding", "busyacct to be onboarding");
+        await _harness.WaitUntilAsync(async () => (await _harness.RecordAsync("prod", "busyacct"))?.Status == OnboardingStatus.Onboarding, "busyacct to be onboarding");
 
         ApiResponse response = await PutAsync("prod", "busyacct", Registration(clientId: "99999999-2222-3333-4444-555555555555"));
 

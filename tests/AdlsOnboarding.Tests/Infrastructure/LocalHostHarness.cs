@@ -2,6 +2,7 @@ using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -192,7 +193,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
             {
                 records = await Table.QueryAsync<AccountRecord>(select: ["RowKey", "Status", "ErrorTransient"]).ToListAsync();
                 // Settled: connected, or failed for a cause the sweep will not retry.
-                return records.Count(r => r.Status == "Connected" || (r.Status == "Failed" && (!untilSettled || r.ErrorTransient != true))) >= instanceIds.Count;
+                return records.Count(r => r.Status == OnboardingStatus.Connected || (r.Status == OnboardingStatus.Failed && (!untilSettled || r.ErrorTransient != true))) >= instanceIds.Count;
             },
             () => $"records now: {string.Join(", ", records.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}"))}\n{Host.Output}",
             $"{instanceIds.Count} onboardings to end",

@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 
 namespace AdlsOnboarding.Tests.LocalHost;
@@ -47,7 +48,7 @@ public sealed class ConcurrentOnboardingTests
         Assert.Equal(Accounts, connections.Select(c => c.Auth.Url).Distinct().Count());
         List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
         Assert.Equal(Accounts, rows.Count);
-        Assert.All(rows, row => Assert.Equal("Connected", row.Status));
+        Assert.All(rows, row => Assert.Equal(OnboardingStatus.Connected, row.Status));
         Assert.All(rows, row => Assert.Contains(connections, c => c.Id == row.ConnectionId));
         Assert.True(harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create && c.Status != 201) > 0, "no fault was injected");
     }

@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 
 namespace AdlsOnboarding.Tests.LocalHost;
@@ -28,7 +29,7 @@ public sealed class HostRestartTests
         Assert.Equal("created", done.Json.GetProperty("action").GetString());
         List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
         AccountRecord row = Assert.Single(rows);
-        Assert.Equal("Connected", row.Status);
+        Assert.Equal(OnboardingStatus.Connected, row.Status);
         Assert.Equal(connection.Id, row.ConnectionId);
         Assert.Equal(1, harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
     }

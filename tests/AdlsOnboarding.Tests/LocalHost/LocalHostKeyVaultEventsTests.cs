@@ -1,5 +1,6 @@
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Tests.Rotation;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Azure.Storage.Queues;
 
@@ -23,12 +24,12 @@ public sealed class LocalHostKeyVaultEventsTests
 
         AccountRecord? record = await Eventually.UntilAsync(
             async () => (await harness.Table.GetEntityIfExistsAsync<AccountRecord>("prod", "queueacct")).Value,
-            r => r?.LastTrigger == "SecretRotated" && r.Status == "Connected",
+            r => r?.LastTrigger == "SecretRotated" && r.Status == OnboardingStatus.Connected,
             () => harness.Host.Output,
             "the queued rotation to reconnect the account");
 
         Assert.Equal("SecretRotated", record?.LastTrigger);
-        Assert.Equal("Connected", record?.Status);
+        Assert.Equal(OnboardingStatus.Connected, record?.Status);
         Assert.Single(harness.Adobe.State.Connections);
         Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.False(await new QueueClient(Azurite.ConnectionString, queueName + "-poison").ExistsAsync());

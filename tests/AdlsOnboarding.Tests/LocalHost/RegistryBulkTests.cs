@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 
 namespace AdlsOnboarding.Tests.LocalHost;
@@ -45,13 +46,13 @@ public sealed class RegistryBulkTests
 
         List<AccountRecord> rows = await Eventually.UntilAsync(
             async () => await harness.Table.QueryAsync<AccountRecord>().ToListAsync(),
-            rows => rows.Count == accounts && rows.All(r => r.Status is "Connected" or "Failed"),
+            rows => rows.Count == accounts && rows.All(r => r.Status is OnboardingStatus.Connected or OnboardingStatus.Failed),
             () => harness.Host.Output,
             $"all {accounts} registered accounts to be onboarded by the sweep",
             TimeSpan.FromMinutes(Math.Max(3, accounts / 10)),
             TimeSpan.FromSeconds(1));
 
-        Assert.All(rows, r => Assert.True(r.Status == "Connected", $"{r.RowKey}: {r.Status} {r.ErrorCode} {r.ErrorMessage}"));
+        Assert.All(rows, r => Assert.True(r.Status == OnboardingStatus.Connected, $"{r.RowKey}: {r.Status} {r.ErrorCode} {r.ErrorMessage}"));
         Assert.Equal(accounts, rows.Count);
         List<SimulatedConnection> connections = [.. harness.Adobe.State.Connections];
         Assert.Equal(accounts, connections.Count);

@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
     {
         try
         {
-            return (await harness.Table.QueryAsync<AccountRecord>(r => r.Status == "Connected").ToListAsync()).Count;
+            return (await harness.Table.QueryAsync<AccountRecord>(filter: "Status eq 'Connected'").ToListAsync()).Count;
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
         {
@@ -68,7 +69,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
 
         List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
         Assert.All(finals, f => Assert.Equal(200, f.Status));
-        Assert.Equal(n, rows.Count(r => r.Status == "Connected"));
+        Assert.Equal(n, rows.Count(r => r.Status == OnboardingStatus.Connected));
         List<SimulatedConnection> connections = [.. harness.Adobe.State.Connections];
         int duplicates = connections.GroupBy(c => c.Auth.Url).Sum(g => g.Count() - 1);
         Assert.Equal(0, duplicates);
@@ -82,7 +83,7 @@ public sealed class CrashSuiteTests(ITestOutputHelper output)
             onboardings = n,
             kills = Kills,
             connectedAtEachKill = connectedAtKill,
-            connected = rows.Count(r => r.Status == "Connected"),
+            connected = rows.Count(r => r.Status == OnboardingStatus.Connected),
             completedBySweepAfterRetryBudget = rows.Count(r => r.LastTrigger == "Sweep"),
             lost = n - rows.Count,
             duplicates,

@@ -1,5 +1,6 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Xunit.Abstractions;
 
@@ -43,17 +44,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
         // Outcome: connected, or failed for a permanent cause; never lost, never stuck, never a transient failure left.
         List<AccountRecord> rows = await harness.Table.QueryAsync<AccountRecord>().ToListAsync();
-        int connected = rows.Count(r => r.Status == "Connected");
-        int failedPermanent = rows.Count(r => r.Status == "Failed" && r.ErrorTransient == false);
+        int connected = rows.Count(r => r.Status == OnboardingStatus.Connected);
+        int failedPermanent = rows.Count(r => r.Status == OnboardingStatus.Failed && r.ErrorTransient == false);
         Assert.Equal(n, rows.Count);
         Assert.All(finals, f => Assert.True(f.Status is 200 or 422, f.Body));
-        Assert.True(n == connected + failedPermanent, string.Join("; ", rows.Where(r => r.Status != "Connected").Select(r => $"{r.RowKey} {r.Status} {r.ErrorCode} transient={r.ErrorTransient}")));
+        Assert.True(n == connected + failedPermanent, string.Join("; ", rows.Where(r => r.Status != OnboardingStatus.Connected).Select(r => $"{r.RowKey} {r.Status} {r.ErrorCode} transient={r.ErrorTransient}")));
 
         // No duplicates: never two connections for one account; exactly one for each connected account.
         List<SimulatedConnection> connections = [.. harness.Adobe.State.Connections.Where(c => !c.Deleted)];
         int duplicates = connections.GroupBy(c => c.Auth.Url).Sum(g => g.Count() - 1);
         Assert.Equal(0, duplicates);
-        Assert.All(rows.Where(r => r.Status == "Connected"), r => Assert.Single(connections, c => c.Id == r.ConnectionId));
+        Assert.All(rows.Where(r => r.Status == OnboardingStatus.Connected), r => Assert.Single(connections, c => c.Id == r.ConnectionId));
 
         // Retry-After never undercut: after a 429/503 with Retry-After, no Flow Service call until it has passed.
         List<RecordedCall> calls = [.. harness.Adobe.State.Calls.Where(c => c.Operation != SimulatedOperation.Token).OrderBy(c => c.ReceivedAt)];
@@ -70,7 +71,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             onboardings = n,
             connected,
             failedPermanent,
-            permanentCauses = rows.Where(r => r.Status == "Failed").Select(r => $"{r.ErrorCode}: {r.ErrorMessage}").ToList(),
+            permanentCauses = rows.Where(r => r.Status == OnboardingStatus.Failed).Select(r => $"{r.ErrorCode}: {r.ErrorMessage}").ToList(),
             completedBySweepAfterRetryBudget = rows.Count(r => r.LastTrigger == "Sweep"),
             lost = n - rows.Count,
             duplicates,

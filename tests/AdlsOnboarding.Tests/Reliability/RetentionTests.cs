@@ -1,4 +1,5 @@
 using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Azure.Data.Tables;
 
@@ -31,6 +32,6 @@ public sealed class RetentionTests
         Assert.Equal(404, afterPurge.Status);
         Assert.Empty(await history.QueryAsync<TableEntity>(e => e.PartitionKey == "onboard-prod-retained").ToListAsync());
         AccountRecord record = (await harness.Table.GetEntityAsync<AccountRecord>("prod", "retained")).Value;
-        Assert.Equal("Connected", record.Status);
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
     }
 }

@@ -2,6 +2,7 @@ using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Api;
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 
 namespace AdlsOnboarding.Tests.Rotation;
@@ -45,7 +46,7 @@ public sealed class OffboardingTests : IAsyncLifetime
         Assert.Equal("deleted", done.Json.GetProperty("action").GetString());
         Assert.True(Assert.Single(_harness.Adobe.State.Connections).Deleted);
         AccountRecord record = (await _harness.RecordAsync("prod", "leaving"))!;
-        Assert.Equal("Offboarded", record.Status);
+        Assert.Equal(OnboardingStatus.Offboarded, record.Status);
         Assert.Equal("ConnectionDeleted", record.LastAction);
     }
 
@@ -59,7 +60,7 @@ public sealed class OffboardingTests : IAsyncLifetime
 
         Assert.Equal(200, done.Status);
         Assert.Equal("alreadyDeleted", done.Json.GetProperty("action").GetString());
-        Assert.Equal("Offboarded", (await _harness.RecordAsync("prod", "gone"))!.Status);
+        Assert.Equal(OnboardingStatus.Offboarded, (await _harness.RecordAsync("prod", "gone"))!.Status);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class OffboardingTests : IAsyncLifetime
         Assert.Contains("dataflows", done.Json.GetProperty("detail").GetString());
         Assert.False(Assert.Single(_harness.Adobe.State.Connections).Deleted);
         AccountRecord record = (await _harness.RecordAsync("prod", "inuse"))!;
-        Assert.Equal("Connected", record.Status);
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
         Assert.Equal("1418-400", record.ErrorCode);
         Assert.Equal(1, _harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Delete));
     }

@@ -30,7 +30,7 @@ public sealed class OnboardingWorkflowTests : IAsyncLifetime
         Assert.Equal(new SimulatedAuthParams("https://contosodata.dfs.core.windows.net", "11111111-2222-3333-4444-555555555555", _harness.ServicePrincipalKey, "contoso.onmicrosoft.com"), connection.Auth);
 
         AccountRecord record = (await _harness.RecordAsync("prod", "contosodata"))!;
-        Assert.Equal("Connected", record.Status);
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
         Assert.Equal(connection.Id, record.ConnectionId);
         Assert.Equal(connection.Etag, record.ConnectionEtag);
         Assert.StartsWith("\"", record.ConnectionEtag);
@@ -88,7 +88,7 @@ public sealed class OnboardingWorkflowTests : IAsyncLifetime
         Assert.Single(_harness.Adobe.State.Calls, c => c.Operation == SimulatedOperation.Create);
         Assert.Empty(_harness.Adobe.State.Connections);
         AccountRecord record = (await _harness.RecordAsync("prod", "badreq"))!;
-        Assert.Equal("Failed", record.Status);
+        Assert.Equal(OnboardingStatus.Failed, record.Status);
         Assert.Equal("1415-400", record.ErrorCode);
         Assert.Contains("Create connection failed (400)", record.ErrorMessage);
     }

@@ -51,7 +51,7 @@ public sealed class RegistrySweepTests
         Assert.Equal(3, harness.Adobe.State.Connections.Count);
         foreach (string account in accounts)
         {
-            Assert.Equal("Connected", (await harness.RecordAsync("prod", account))!.Status);
+            Assert.Equal(OnboardingStatus.Connected, (await harness.RecordAsync("prod", account))!.Status);
         }
     }
 
@@ -86,11 +86,11 @@ public sealed class RegistrySweepTests
         SweepReport afterChange = await SweepAsync(harness);
         await harness.WaitAsync("onboard-prod-permfail");
 
-        Assert.Equal("Failed", failed.Status);
+        Assert.Equal(OnboardingStatus.Failed, failed.Status);
         Assert.False(failed.ErrorTransient);
         Assert.Equal(0, later.Due);
         Assert.Equal(1, afterChange.Started);
-        Assert.Equal("Connected", (await harness.RecordAsync("prod", "permfail"))!.Status);
+        Assert.Equal(OnboardingStatus.Connected, (await harness.RecordAsync("prod", "permfail"))!.Status);
         Assert.Equal(2, harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
     }
 
@@ -109,12 +109,12 @@ public sealed class RegistrySweepTests
         SweepReport due = await SweepAsync(harness);
         await harness.WaitAsync("onboard-prod-transient");
 
-        Assert.Equal("Failed", failed.Status);
+        Assert.Equal(OnboardingStatus.Failed, failed.Status);
         Assert.True(failed.ErrorTransient);
         Assert.Equal("1103-503", failed.ErrorCode);
         Assert.Equal(0, tooEarly.Due);
         Assert.Equal(1, due.Started);
-        Assert.Equal("Connected", (await harness.RecordAsync("prod", "transient"))!.Status);
+        Assert.Equal(OnboardingStatus.Connected, (await harness.RecordAsync("prod", "transient"))!.Status);
         Assert.Single(harness.Adobe.State.Connections);
     }
 

@@ -40,7 +40,7 @@ public sealed class TableStorageFaultTests
 
         Assert.Equal(OnboardingStatus.Connected, outcome.Status);
         Assert.Equal(4, policy.Failed);
-        Assert.Equal("Connected", (await harness.RecordAsync("prod", "tablefaults"))!.Status);
+        Assert.Equal(OnboardingStatus.Connected, (await harness.RecordAsync("prod", "tablefaults"))!.Status);
         Assert.Single(harness.Adobe.State.Connections);
     }
 }

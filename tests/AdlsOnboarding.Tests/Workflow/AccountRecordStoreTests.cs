@@ -1,0 +1,124 @@
+using AdlsOnboarding.Tests.Infrastructure;
+using AdlsOnboarding.Workflow.Offboarding;
+using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Storage;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AdlsOnboarding.Tests.Workflow;
+
+/// <summary>The account-record store on Azurite: the columns existing tables hold, merges only, the sweep's backoff.</summary>
+public sealed class AccountRecordStoreTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly TableClient _table = Azurite.Table(Azurite.UniqueTableName("store"));
+    private AccountRecordStore _store = null!;
+
+    private static OnboardingRun Run(string account = "storeacct") => new(
+        new AccountRegistration("prod", account, $"https://{account}.dfs.core.windows.net", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "sp-key", null, $"adls-gen2-{account}", "", "fp1"),
+        $"onboard-prod-{account}",
+        OnboardingTriggers.Sweep,
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+    public async Task InitializeAsync()
+    {
+        await Azurite.EnsureRunningAsync();
+        _store = new AccountRecordStore(_table, Options.Create(new SweepOptions { RetryBackoff = TimeSpan.FromMinutes(1) }), _time);
+    }
+
+    public async Task DisposeAsync() => await _table.DeleteAsync();
+
+    private async Task<TableEntity> RawAsync(string account = "storeacct") => (await _table.GetEntityAsync<TableEntity>("prod", account)).Value;
+
+    [Fact]
+    public async Task MarkConnected_WritesTheColumnsAndValuesExistingTablesHold()
+    {
+        await _store.MarkOnboardingAsync(Run());
+        await _store.MarkConnectedAsync(Run(), new ConnectedAccount("conn-1", "\"etag-1\"", "v1", ConnectionAction.Created, true, 2, null, null));
+
+        TableEntity raw = await RawAsync();
+        Assert.Equal("Connected", raw.GetString("Status"));
+        Assert.Equal("ConnectionCreated", raw.GetString("LastAction"));
+        Assert.Equal("conn-1", raw.GetString("ConnectionId"));
+        Assert.Equal("\"etag-1\"", raw.GetString("ConnectionEtag"));
+        Assert.Equal("v1", raw.GetString("SecretVersion"));
+        Assert.Equal("", raw.GetString("RequestedSecretVersion"));
+        Assert.Equal("", raw.GetString("Warning"));
+        Assert.Equal("", raw.GetString("ErrorCode"));
+        Assert.Equal("Sweep", raw.GetString("LastTrigger"));
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", raw.GetString("TraceId"));
+        Assert.Equal(0, raw.GetInt32("ConsecutiveFailures"));
+        Assert.Equal(2, raw.GetInt32("AttemptCount"));
+        Assert.Equal(_time.GetUtcNow(), raw.GetDateTimeOffset("CreatedAt"));
+        // The typed record reads the same row.
+        Assert.Equal(OnboardingStatus.Connected, (await _store.GetAsync("prod", "storeacct"))!.Status);
+    }
+
+    [Fact]
+    public async Task GetAsync_RowWrittenBeforeTheTypedStatus_ReadsItsStatus()
+    {
+        await _table.CreateIfNotExistsAsync();
+        await _table.AddEntityAsync(new TableEntity("prod", "oldrow") { ["Status"] = "Failed", ["ErrorTransient"] = true });
+
+        AccountRecord record = (await _store.GetAsync("prod", "oldrow"))!;
+
+        Assert.Equal(OnboardingStatus.Failed, record.Status);
+        Assert.True(record.ErrorTransient);
+    }
+
+    [Fact]
+    public async Task MarkFailed_TwiceInARow_SweepBackoffDoubles()
+    {
+        AccountFailure failure = new("1103-503", "Create connection failed (503)", IsTransient: true, AttemptCount: 5);
+
+        await _store.MarkFailedAsync(Run(), failure);
+        AccountRecord first = (await _store.GetAsync("prod", "storeacct"))!;
+        await _store.MarkFailedAsync(Run(), failure);
+        AccountRecord second = (await _store.GetAsync("prod", "storeacct"))!;
+        await _store.MarkConnectedAsync(Run(), new ConnectedAccount("conn-1", "\"e\"", "v1", ConnectionAction.Created, null, 1, null, null));
+
+        Assert.Equal((1, _time.GetUtcNow() + TimeSpan.FromMinutes(1)), (first.ConsecutiveFailures, first.NextAttemptAt));
+        Assert.Equal((2, _time.GetUtcNow() + TimeSpan.FromMinutes(2)), (second.ConsecutiveFailures, second.NextAttemptAt));
+        Assert.Equal("1103-503", second.ErrorCode);
+        Assert.Equal(0, (await _store.GetAsync("prod", "storeacct"))!.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Marks_MergeOnlyTheirColumns_OtherFeaturesFieldsKept()
+    {
+        await _table.CreateIfNotExistsAsync();
+        await _table.AddEntityAsync(new TableEntity("prod", "storeacct") { ["Status"] = "Connected", ["ConnectionId"] = "conn-1", ["SomeOtherFeature"] = "kept" });
+        await _store.FlagNearExpiryAsync("prod", "storeacct");
+
+        await _store.MarkOffboardingAsync("prod", "storeacct", "offboard-prod-storeacct");
+        await _store.MarkOffboardedAsync("prod", "storeacct", "offboard-prod-storeacct", DeletionAction.Deleted);
+
+        TableEntity raw = await RawAsync();
+        Assert.Equal("Offboarded", raw.GetString("Status"));
+        Assert.Equal("ConnectionDeleted", raw.GetString("LastAction"));
+        Assert.Equal("kept", raw.GetString("SomeOtherFeature"));
+        Assert.Equal("conn-1", raw.GetString("ConnectionId"));
+        Assert.True(raw.GetBoolean("SecretNearExpiry"));
+    }
+
+    [Fact]
+    public async Task TryBeginCreate_RecordChangedSinceRead_RefusedAndEndCreateKeepsThePendingMark()
+    {
+        await _store.MarkOnboardingAsync(Run());
+        AccountRecord seen = (await _store.GetAsync("prod", "storeacct"))!;
+        await _store.FlagNearExpiryAsync("prod", "storeacct");
+
+        bool stale = await _store.TryBeginCreateAsync("prod", "storeacct", seen, "onboard-prod-storeacct", "v1", TimeSpan.FromSeconds(30));
+        bool fresh = await _store.TryBeginCreateAsync("prod", "storeacct", await _store.GetAsync("prod", "storeacct"), "onboard-prod-storeacct", "v1", TimeSpan.FromSeconds(30));
+        await _store.EndCreateAsync("prod", "storeacct", mayHaveCreated: true);
+
+        Assert.False(stale);
+        Assert.True(fresh);
+        AccountRecord record = (await _store.GetAsync("prod", "storeacct"))!;
+        Assert.True(record.CreatePending);
+        Assert.Equal(DateTimeOffset.UnixEpoch, record.CreateLeaseUntil);
+        Assert.Equal("v1", record.CreateSecretVersion);
+    }
+}
