@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Storage;
@@ -52,8 +51,9 @@ public sealed record AccountView(
 public sealed record AccountPage(IReadOnlyList<AccountView> Items, string? ContinuationToken);
 
 /// <summary>The registry's HTTP handlers, shared by both hosts: register (PUT), show one, list.</summary>
-public sealed partial class AccountsApi(
+public sealed class AccountsApi(
     AccountRegistry registry,
+    OnboardingRequestValidator validator,
     AccountRecordStore records,
     OnboardingStarter starter,
     OnboardingApi onboardingApi,
@@ -84,18 +84,19 @@ public sealed partial class AccountsApi(
             return Problems.Validation(errors);
         }
 
+        // The account is in the path; a URL in the body, if any, is validated like any other and must name it.
         string derivedUrl = $"https://{account}.dfs.core.windows.net";
-        if (body.StorageAccountUrl is not null && !string.Equals(body.StorageAccountUrl.TrimEnd('/'), derivedUrl, StringComparison.Ordinal))
-        {
-            return Problems.Validation(new() { ["storageAccountUrl"] = [$"Must be {derivedUrl}, the account in the path (or be left out)."] });
-        }
-
-        if (!OnboardingRequestValidator.TryValidate(body with { StorageAccountUrl = derivedUrl, Sandbox = sandbox }, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> fieldErrors))
+        if (!validator.TryValidate(body with { StorageAccountUrl = body.StorageAccountUrl ?? derivedUrl, Sandbox = sandbox }, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> fieldErrors))
         {
             return Problems.Validation(fieldErrors);
         }
 
-        (RegistrationOutcome outcome, AccountRecord record) = await registry.RegisterAsync(valid!, cancellationToken).ConfigureAwait(false);
+        if (valid.AccountName != account)
+        {
+            return Problems.Validation(new() { ["storageAccountUrl"] = [$"Must be {derivedUrl}, the account in the path (or be left out)."] });
+        }
+
+        (RegistrationOutcome outcome, AccountRecord record) = await registry.RegisterAsync(valid, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             RegistrationOutcome.Created => Results.Created($"{OnboardingApi.RoutePrefix}accounts/{sandbox}/{account}", AccountView.From(record)),
@@ -146,21 +147,22 @@ public sealed partial class AccountsApi(
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
         Dictionary<string, string[]> errors = [];
-        string? sandbox = request.Query["sandbox"].FirstOrDefault();
-        string? statusText = request.Query["status"].FirstOrDefault();
-        string? pageSizeText = request.Query["pageSize"].FirstOrDefault();
-        string? continuation = request.Query["continuationToken"].FirstOrDefault();
-        if (sandbox is not null && !SandboxName().IsMatch(sandbox))
+        string? sandbox = QueryValue(request, "sandbox", errors);
+        string? statusText = QueryValue(request, "status", errors);
+        string? pageSizeText = QueryValue(request, "pageSize", errors);
+        string? continuation = QueryValue(request, "continuationToken", errors);
+        if (sandbox is not null && !ValidationRules.IsSandboxName(sandbox))
         {
-            errors["sandbox"] = ["Must be a sandbox name: lowercase letters, digits and hyphens, starting with a letter."];
+            errors["sandbox"] = [ValidationRules.SandboxRule];
         }
 
+        // Exactly a status name: Enum.TryParse would also take " Pending", "1" or "Pending,Failed".
         OnboardingStatus? status = null;
         if (statusText is not null)
         {
-            if (Enum.TryParse(statusText, ignoreCase: false, out OnboardingStatus parsed) && Enum.IsDefined(parsed) && !int.TryParse(statusText, out _))
+            if (Enum.GetNames<OnboardingStatus>().Contains(statusText, StringComparer.Ordinal))
             {
-                status = parsed;
+                status = Enum.Parse<OnboardingStatus>(statusText);
             }
             else
             {
@@ -174,7 +176,7 @@ public sealed partial class AccountsApi(
             errors["pageSize"] = [$"Must be a whole number from 1 to {MaxPageSize}."];
         }
 
-        if (continuation is not null && (continuation.Length > 2048 || continuation.Any(char.IsControl)))
+        if (continuation is not null && (continuation.Length > 2048 || ValidationRules.Malformed(continuation) is not null))
         {
             errors["continuationToken"] = ["Must be a token from a previous page."];
         }
@@ -198,22 +200,29 @@ public sealed partial class AccountsApi(
     private static Dictionary<string, string[]> RouteErrors(string sandbox, string account)
     {
         Dictionary<string, string[]> errors = [];
-        if (!SandboxName().IsMatch(sandbox))
+        if (!ValidationRules.IsSandboxName(sandbox))
         {
-            errors["sandbox"] = ["Must be a sandbox name: lowercase letters, digits and hyphens, starting with a letter."];
+            errors["sandbox"] = [ValidationRules.SandboxRule];
         }
 
-        if (!AccountName().IsMatch(account))
+        if (!ValidationRules.IsAccountName(account))
         {
-            errors["account"] = ["Must be a storage account name: 3-24 lowercase letters and digits."];
+            errors["account"] = [ValidationRules.AccountNameRule];
         }
 
         return errors;
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,255}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SandboxName();
+    /// <summary>A query parameter given at most once: which of two values was meant is not guessed.</summary>
+    private static string? QueryValue(HttpRequest request, string name, Dictionary<string, string[]> errors)
+    {
+        Microsoft.Extensions.Primitives.StringValues values = request.Query[name];
+        if (values.Count > 1)
+        {
+            errors[name] = ["Give this parameter once."];
+            return null;
+        }
 
-    [GeneratedRegex("^[a-z0-9]{3,24}$", RegexOptions.CultureInvariant)]
-    private static partial Regex AccountName();
+        return values.Count == 1 ? values[0] : null;
+    }
 }

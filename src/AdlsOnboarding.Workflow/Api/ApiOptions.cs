@@ -12,6 +12,13 @@ public sealed class ApiOptions
     [Required(AllowEmptyStrings = false)]
     public string StatusTokenKey { get; set; } = "";
 
+    /// <summary>
+    /// The Key Vault secret that holds the status-token key, where the key is kept in a vault (unset: the key is
+    /// <see cref="StatusTokenKey"/> itself). Reserved: no onboarding or registration may name it as a service
+    /// principal's key.
+    /// </summary>
+    public string? StatusTokenKeySecretName { get; set; }
+
     /// <summary>How long a status URL works. Each 202 hands out a fresh one.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan StatusTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);

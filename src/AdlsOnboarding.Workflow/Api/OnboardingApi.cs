@@ -11,6 +11,7 @@ namespace AdlsOnboarding.Workflow.Api;
 /// here and passes its <see cref="DurableTaskClient"/>. Answers are <see cref="IResult"/>s.
 /// </summary>
 public sealed class OnboardingApi(
+    OnboardingRequestValidator validator,
     OnboardingStarter starter,
     StatusTokenService statusTokens,
     PublicUrlBuilder urls,
@@ -35,12 +36,12 @@ public sealed class OnboardingApi(
             return Problems.Validation(readErrors);
         }
 
-        if (!OnboardingRequestValidator.TryValidate(body, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors))
+        if (!validator.TryValidate(body, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors))
         {
             return Problems.Validation(errors);
         }
 
-        OnboardingInput input = OnboardingInput.From(valid!, onboardingOptions.Value.ToRetrySettings());
+        OnboardingInput input = OnboardingInput.From(valid, onboardingOptions.Value.ToRetrySettings());
         return await StartOrJoinAsync(request, client, input, cancellationToken).ConfigureAwait(false);
     }
 

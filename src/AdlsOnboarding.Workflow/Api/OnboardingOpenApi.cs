@@ -63,16 +63,16 @@ public static class OnboardingOpenApi
 
         IDictionary<string, IOpenApiSchema> schemas = document.Components.Schemas;
         schemas["OnboardingRequest"] = Object(
-            "An ADLS Gen2 account to onboard.",
+            "An ADLS Gen2 account to onboard. Values are taken exactly as sent: whitespace at either end or a control character anywhere is a 400, never trimmed.",
             ["storageAccountUrl", "clientId", "tenant", "secretName", "sandbox"],
-            ("storageAccountUrl", String("The account's ADLS Gen2 endpoint, exactly https://<account>.dfs.core.windows.net.", pattern: @"^https://[a-z0-9]{3,24}\.dfs\.core\.windows\.net/?$")),
-            ("clientId", String("The service principal's application (client) id.", format: "uuid")),
-            ("tenant", String("The Microsoft Entra tenant: a GUID or a domain name.")),
-            ("secretName", String("Name of the Key Vault secret that holds the service principal's key.", pattern: "^[0-9a-zA-Z-]{1,127}$")),
-            ("secretVersion", String("A Key Vault secret version; default: the current one.", pattern: "^[0-9a-fA-F]{32}$", nullable: true)),
-            ("sandbox", String("The Experience Platform sandbox.", pattern: "^[a-z][a-z0-9-]{0,255}$")),
-            ("connectionName", String("Name of the Adobe connection; default adls-gen2-<account>.", maxLength: OnboardingRequestValidator.MaxConnectionNameLength, nullable: true)),
-            ("description", String("Description of the Adobe connection.", maxLength: OnboardingRequestValidator.MaxDescriptionLength, nullable: true)));
+            ("storageAccountUrl", String("The account's ADLS Gen2 endpoint, exactly https://<account>.dfs.core.windows.net (one trailing / is dropped).", pattern: ValidationRules.StorageAccountUrlPattern)),
+            ("clientId", ClientId()),
+            ("tenant", Tenant()),
+            ("secretName", SecretName()),
+            ("secretVersion", SecretVersion()),
+            ("sandbox", String($"The Experience Platform sandbox (at most {ValidationRules.MaxSandboxLength} characters, so that every instance id of the account fits).", pattern: ValidationRules.SandboxPattern, maxLength: ValidationRules.MaxSandboxLength)),
+            ("connectionName", ConnectionName()),
+            ("description", Description()));
         schemas["OnboardingAccepted"] = Object(
             "The onboarding runs; poll statusUrl.",
             ["instanceId", "status", "statusUrl"],
@@ -95,15 +95,15 @@ public static class OnboardingOpenApi
             ("warning", String("For example: several connections already pointed at this account.", nullable: true)),
             ("completedAt", String("When the onboarding finished.", format: "date-time")));
         schemas["AccountRegistration"] = Object(
-            "An account to register; the sandbox and account name come from the path.",
+            "An account to register; the sandbox and account name come from the path. Values are taken exactly as sent, as in OnboardingRequest.",
             ["clientId", "tenant", "secretName"],
-            ("storageAccountUrl", String("Optional; if given, must be https://<account>.dfs.core.windows.net for the account in the path.", nullable: true)),
-            ("clientId", String("The service principal's application (client) id.", format: "uuid")),
-            ("tenant", String("The Microsoft Entra tenant: a GUID or a domain name.")),
-            ("secretName", String("Name of the Key Vault secret that holds the service principal's key.", pattern: "^[0-9a-zA-Z-]{1,127}$")),
-            ("secretVersion", String("A Key Vault secret version; default: the current one.", pattern: "^[0-9a-fA-F]{32}$", nullable: true)),
-            ("connectionName", String("Name of the Adobe connection; default adls-gen2-<account>.", maxLength: OnboardingRequestValidator.MaxConnectionNameLength, nullable: true)),
-            ("description", String("Description of the Adobe connection.", maxLength: OnboardingRequestValidator.MaxDescriptionLength, nullable: true)));
+            ("storageAccountUrl", String("Optional; if given, must be https://<account>.dfs.core.windows.net for the account in the path.", pattern: ValidationRules.StorageAccountUrlPattern, nullable: true)),
+            ("clientId", ClientId()),
+            ("tenant", Tenant()),
+            ("secretName", SecretName()),
+            ("secretVersion", SecretVersion()),
+            ("connectionName", ConnectionName()),
+            ("description", Description()));
         schemas["Account"] = Object(
             "An account's registration and onboarding state.",
             ["sandbox", "accountName", "status"],
@@ -221,8 +221,8 @@ public static class OnboardingOpenApi
         };
 
         OpenApiSecurityRequirement functionKey = new() { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] };
-        OpenApiParameter sandboxParameter = new() { Name = "sandbox", In = ParameterLocation.Path, Required = true, Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z][a-z0-9-]{0,255}$" } };
-        OpenApiParameter accountParameter = new() { Name = "account", In = ParameterLocation.Path, Required = true, Description = "The storage account name.", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z0-9]{3,24}$" } };
+        OpenApiParameter sandboxParameter = new() { Name = "sandbox", In = ParameterLocation.Path, Required = true, Schema = SandboxName() };
+        OpenApiParameter accountParameter = new() { Name = "account", In = ParameterLocation.Path, Required = true, Description = "The storage account name.", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ValidationRules.AccountNamePattern, MaxLength = ValidationRules.MaxAccountNameLength } };
         document.Paths["/api/" + AccountsApi.AccountRoute] = new OpenApiPathItem
         {
             Operations = new Dictionary<HttpMethod, OpenApiOperation>
@@ -293,7 +293,7 @@ public static class OnboardingOpenApi
                     Security = [functionKey],
                     Parameters =
                     [
-                        new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Description = "Only accounts of this sandbox.", Schema = SandboxName() },
                         new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()) },
                         new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
                         new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
@@ -342,6 +342,33 @@ public static class OnboardingOpenApi
         // Stable formatting for the checked-in copies.
         return JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
+
+    // The fields' rules come from ValidationRules, the class the validator and the registry routes use.
+    private static OpenApiSchema ClientId() =>
+        String("The service principal's application (client) id; lower-cased.", format: "uuid", pattern: ValidationRules.GuidPattern);
+
+    private static OpenApiSchema Tenant() =>
+        String("The Microsoft Entra tenant: a GUID or a domain name; lower-cased.", pattern: ValidationRules.TenantPattern, maxLength: ValidationRules.MaxTenantLength);
+
+    private static OpenApiSchema SecretName() =>
+        String("Name of the Key Vault secret that holds the service principal's key; never one of the app's own secrets.", pattern: ValidationRules.SecretNamePattern, maxLength: ValidationRules.MaxSecretNameLength);
+
+    private static OpenApiSchema SecretVersion() =>
+        String("A Key Vault secret version (lower-cased); default: the current one.", pattern: ValidationRules.SecretVersionPattern, nullable: true);
+
+    private static OpenApiSchema ConnectionName() =>
+        String("Name of the Adobe connection; default adls-gen2-<account>.", pattern: ValidationRules.ConnectionNamePattern, maxLength: ValidationRules.MaxConnectionNameLength, nullable: true);
+
+    private static OpenApiSchema Description() =>
+        String("Description of the Adobe connection: no whitespace at either end, no control or invisible formatting characters.", maxLength: ValidationRules.MaxDescriptionLength, nullable: true);
+
+    private static OpenApiSchema SandboxName() => new()
+    {
+        Type = JsonSchemaType.String,
+        Description = "An Experience Platform sandbox name.",
+        Pattern = ValidationRules.SandboxPattern,
+        MaxLength = ValidationRules.MaxSandboxLength,
+    };
 
     private static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
 

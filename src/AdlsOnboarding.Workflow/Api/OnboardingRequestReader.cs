@@ -55,6 +55,12 @@ public static class OnboardingRequestReader
             errors["body"] = [$"The body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1})."];
             return (null, errors);
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-name check decodes every field name; an escaped unpaired surrogate (\ud800) cannot be.
+            errors["body"] = ["A field name is not valid Unicode text (an unpaired surrogate)."];
+            return (null, errors);
+        }
 
         using (document)
         {
@@ -67,17 +73,25 @@ public static class OnboardingRequestReader
             Dictionary<string, string?> values = [];
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
-                if (!known.Contains(property.Name, StringComparer.Ordinal))
+                if (!TryGetName(property, out string? name))
                 {
-                    errors[Printable(property.Name)] = ["Unknown field."];
+                    errors["body"] = ["A field name is not valid Unicode text (an unpaired surrogate)."];
+                }
+                else if (!known.Contains(name, StringComparer.Ordinal))
+                {
+                    errors[Printable(name)] = ["Unknown field."];
                 }
                 else if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
                 {
-                    errors[property.Name] = ["Must be a string."];
+                    errors[name] = ["Must be a string."];
+                }
+                else if (TryGetString(property.Value, out string? value))
+                {
+                    values[name] = value;
                 }
                 else
                 {
-                    values[property.Name] = property.Value.GetString();
+                    errors[name] = [ValidationRules.ControlCharacterRule];
                 }
             }
 
@@ -95,6 +109,35 @@ public static class OnboardingRequestReader
                 values.GetValueOrDefault("sandbox"),
                 values.GetValueOrDefault("connectionName"),
                 values.GetValueOrDefault("description")), errors);
+        }
+    }
+
+    // JSON can escape an unpaired surrogate (\ud800), which is no text at all: the reader refuses to decode it.
+    private static bool TryGetString(JsonElement element, out string? value)
+    {
+        try
+        {
+            value = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = null;
+            return false;
+        }
+    }
+
+    private static bool TryGetName(JsonProperty property, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = null;
+            return false;
         }
     }
 

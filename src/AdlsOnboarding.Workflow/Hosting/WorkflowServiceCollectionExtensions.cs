@@ -38,6 +38,11 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<Retention.HistoryRetention>();
         services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
+        // The app's own secrets, by their configured names: a request naming one is refused (see ReservedSecretNames).
+        services.AddOptions<ReservedSecretNames>()
+            .Configure<IOptions<AdobeOptions>>((reserved, adobe) => reserved.Add(adobe.Value.ClientSecretName))
+            .Configure<IOptions<ApiOptions>>((reserved, api) => reserved.Add(api.Value.StatusTokenKeySecretName));
+
         services.TryAddSingleton(TimeProvider.System);
 
         // Failures as data: the Durable Task worker (local host, tests) and the Functions worker's durable extension both
@@ -106,6 +111,7 @@ public static class WorkflowServiceCollectionExtensions
 
         services.TryAddSingleton<StatusTokenService>();
         services.TryAddSingleton<PublicUrlBuilder>();
+        services.TryAddSingleton<OnboardingRequestValidator>();
         services.TryAddSingleton<OnboardingStarter>();
         services.TryAddSingleton<Registry.AccountRegistry>();
         services.TryAddSingleton<Registry.RegistrySweeper>();

@@ -1,95 +1,71 @@
-using System.Text.RegularExpressions;
+using System.Diagnostics.CodeAnalysis;
+using AdlsOnboarding.Workflow.Secrets;
+using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
 
 /// <summary>
 /// Validates an onboarding request up front, field by field, so that nothing is started or written for a bad one.
-/// Field names in the errors are the JSON property names the caller used.
+/// Field names in the errors are the JSON property names the caller used. A value is rejected, never repaired
+/// (<see cref="ValidationRules.Malformed"/>); the only rewriting is to canonical forms of the same value: GUIDs, secret
+/// versions and a tenant domain in lower case, and the account URL without its one trailing slash.
 /// </summary>
-public static partial class OnboardingRequestValidator
+public sealed class OnboardingRequestValidator(IOptions<ReservedSecretNames> reservedSecretNames)
 {
-    public const int MaxConnectionNameLength = 128;
-    public const int MaxDescriptionLength = 1024;
-
-    public static bool TryValidate(OnboardingRequest request, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors)
+    public bool TryValidate(OnboardingRequest request, [NotNullWhen(true)] out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors)
     {
         errors = [];
         string? url = null, account = null;
-
-        if (string.IsNullOrWhiteSpace(request.StorageAccountUrl))
+        if (Present(request.StorageAccountUrl, "storageAccountUrl", "Required: the ADLS Gen2 endpoint, https://<account>.dfs.core.windows.net.", errors) is { } urlText
+            && !TryParseAccountUrl(urlText, out url, out account, out string? urlError))
         {
-            errors["storageAccountUrl"] = ["Required: the ADLS Gen2 endpoint, https://<account>.dfs.core.windows.net."];
-        }
-        else if (!TryParseAccountUrl(request.StorageAccountUrl, out url, out account, out string? urlError))
-        {
-            errors["storageAccountUrl"] = [urlError!];
+            errors["storageAccountUrl"] = [urlError];
         }
 
-        string? clientId = null;
-        if (string.IsNullOrWhiteSpace(request.ClientId))
-        {
-            errors["clientId"] = ["Required: the service principal's application (client) id."];
-        }
-        else if (!Guid.TryParseExact(request.ClientId, "D", out Guid parsedClientId))
+        string? clientId = Present(request.ClientId, "clientId", "Required: the service principal's application (client) id.", errors);
+        if (clientId is not null && !ValidationRules.IsGuid(clientId))
         {
             errors["clientId"] = ["Must be a GUID such as 00000000-0000-0000-0000-000000000000."];
         }
-        else
-        {
-            clientId = parsedClientId.ToString("D");
-        }
 
-        string? tenant = null;
-        if (string.IsNullOrWhiteSpace(request.Tenant))
-        {
-            errors["tenant"] = ["Required: the Microsoft Entra tenant id (GUID) or a verified domain name."];
-        }
-        else if (Guid.TryParseExact(request.Tenant, "D", out Guid parsedTenant))
-        {
-            tenant = parsedTenant.ToString("D");
-        }
-        else if (request.Tenant.Length <= 253 && TenantDomain().IsMatch(request.Tenant))
-        {
-            tenant = request.Tenant.ToLowerInvariant();
-        }
-        else
+        string? tenant = Present(request.Tenant, "tenant", "Required: the Microsoft Entra tenant id (GUID) or a verified domain name.", errors);
+        if (tenant is not null && !ValidationRules.IsTenant(tenant))
         {
             errors["tenant"] = ["Must be a tenant GUID or a domain name such as contoso.onmicrosoft.com."];
         }
 
-        if (string.IsNullOrWhiteSpace(request.SecretName))
-        {
-            errors["secretName"] = ["Required: the name of the Key Vault secret that holds the service principal's key."];
-        }
-        else if (!KeyVaultSecretName().IsMatch(request.SecretName))
+        string? secretName = Present(request.SecretName, "secretName", "Required: the name of the Key Vault secret that holds the service principal's key.", errors);
+        if (secretName is not null && !ValidationRules.IsSecretName(secretName))
         {
             errors["secretName"] = ["Must be 1-127 characters: letters, digits and hyphens (Key Vault's rule)."];
         }
+        else if (secretName is not null && reservedSecretNames.Value.Contains(secretName))
+        {
+            errors["secretName"] = ["Names one of this app's own secrets, which never leave the app: name the secret that holds the service principal's key."];
+        }
 
-        if (request.SecretVersion is not null && !KeyVaultSecretVersion().IsMatch(request.SecretVersion))
+        string? secretVersion = Optional(request.SecretVersion, "secretVersion", errors);
+        if (secretVersion is not null && !ValidationRules.IsSecretVersion(secretVersion))
         {
             errors["secretVersion"] = ["Must be a Key Vault secret version: 32 hexadecimal characters."];
         }
 
-        if (string.IsNullOrWhiteSpace(request.Sandbox))
+        string? sandbox = Present(request.Sandbox, "sandbox", "Required: the Experience Platform sandbox name, e.g. prod.", errors);
+        if (sandbox is not null && !ValidationRules.IsSandboxName(sandbox))
         {
-            errors["sandbox"] = ["Required: the Experience Platform sandbox name, e.g. prod."];
-        }
-        else if (!SandboxName().IsMatch(request.Sandbox))
-        {
-            errors["sandbox"] = ["Must be a sandbox name: lowercase letters, digits and hyphens, starting with a letter, at most 256 characters."];
+            errors["sandbox"] = [ValidationRules.SandboxRule];
         }
 
-        string? name = request.ConnectionName;
-        if (name is not null && (name.Length is 0 or > MaxConnectionNameLength || !ConnectionName().IsMatch(name)))
+        string? name = Optional(request.ConnectionName, "connectionName", errors);
+        if (name is not null && !ValidationRules.IsConnectionName(name))
         {
-            errors["connectionName"] = [$"Must be 1-{MaxConnectionNameLength} characters: letters, digits, spaces (not at either end), _ . - ( )."];
+            errors["connectionName"] = [$"Must be 1-{ValidationRules.MaxConnectionNameLength} characters: letters, digits, spaces (not at either end), _ . - ( )."];
         }
 
-        string? description = request.Description;
-        if (description is not null && (description.Length > MaxDescriptionLength || description.Any(char.IsControl)))
+        string? description = Optional(request.Description, "description", errors);
+        if (description is not null && description.Length > ValidationRules.MaxDescriptionLength)
         {
-            errors["description"] = [$"Must be at most {MaxDescriptionLength} characters without control characters."];
+            errors["description"] = [$"Must be at most {ValidationRules.MaxDescriptionLength} characters."];
         }
 
         if (errors.Count > 0)
@@ -101,11 +77,11 @@ public static partial class OnboardingRequestValidator
         valid = new ValidOnboardingRequest(
             StorageAccountUrl: url!,
             AccountName: account!,
-            ClientId: clientId!,
-            Tenant: tenant!,
-            SecretName: request.SecretName!,
-            SecretVersion: request.SecretVersion?.ToLowerInvariant(),
-            Sandbox: request.Sandbox!,
+            ClientId: clientId!.ToLowerInvariant(),
+            Tenant: tenant!.ToLowerInvariant(),
+            SecretName: secretName!,
+            SecretVersion: secretVersion?.ToLowerInvariant(),
+            Sandbox: sandbox!,
             ConnectionName: name ?? DefaultConnectionName(account!),
             Description: description ?? $"ADLS Gen2 account {account} (managed by AdlsOnboarding)");
         return true;
@@ -114,65 +90,81 @@ public static partial class OnboardingRequestValidator
     /// <summary>The default connection name: derived from the account alone, so it is stable across calls.</summary>
     public static string DefaultConnectionName(string accountName) => $"adls-gen2-{accountName}";
 
-    /// <summary>Accepts exactly <c>https://&lt;account&gt;.dfs.core.windows.net</c> (an optional trailing slash is dropped).</summary>
-    public static bool TryParseAccountUrl(string value, out string? normalized, out string? accountName, out string? error)
+    /// <summary>Accepts exactly <c>https://&lt;account&gt;.dfs.core.windows.net</c> (one trailing slash is dropped).</summary>
+    public static bool TryParseAccountUrl(string value, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? accountName, [NotNullWhen(false)] out string? error)
     {
-        normalized = accountName = error = null;
+        normalized = accountName = null;
+        error = ValidationRules.Malformed(value);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        if (ValidationRules.IsStorageAccountUrl(value))
+        {
+            accountName = value["https://".Length..value.IndexOf('.', StringComparison.Ordinal)];
+            normalized = $"https://{accountName}.dfs.core.windows.net";
+            return true;
+        }
+
+        error = WhatIsWrongWith(value);
+        return false;
+    }
+
+    // The pattern decides; this only says why a value failed it, in the caller's terms.
+    private static string WhatIsWrongWith(string value)
+    {
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri))
         {
-            error = "Must be an absolute URL: https://<account>.dfs.core.windows.net.";
-            return false;
+            return "Must be an absolute URL: https://<account>.dfs.core.windows.net.";
         }
 
         if (uri.Scheme != Uri.UriSchemeHttps)
         {
-            error = "Must use https.";
-            return false;
+            return "Must use https.";
         }
 
-        // The authority as written: Uri normalises away an explicit :443 and upper case, which must not pass unseen.
-        string authority = value["https://".Length..].Split('/', '?', '#')[0];
-        if (authority.Contains(':') || authority.Contains('@') || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0
-            || value.TrimEnd('/').Count(c => c == '/') != 2)
+        string authority = value.Length > "https://".Length ? value["https://".Length..].Split('/', '?', '#', '\\')[0] : "";
+        string rest = value.Length > "https://".Length ? value[("https://".Length + authority.Length)..] : "";
+        if (authority.Contains(':') || authority.Contains('@') || rest is not ("" or "/"))
         {
-            error = "Must be the account endpoint alone: no port, user info, path, query or fragment.";
-            return false;
+            return "Must be the account endpoint alone: no port, user info, path, query or fragment.";
         }
 
         if (!string.Equals(authority, authority.ToLowerInvariant(), StringComparison.Ordinal))
         {
-            error = "Must be written in lower case, as storage account names are.";
-            return false;
+            return "Must be written in lower case, as storage account names are.";
         }
 
-        Match match = DfsHost().Match(uri.IdnHost);
-        if (!match.Success || !string.Equals(uri.Host, uri.IdnHost, StringComparison.Ordinal))
-        {
-            error = "Must be an ADLS Gen2 endpoint: https://<account>.dfs.core.windows.net, where <account> is 3-24 lowercase letters and digits.";
-            return false;
-        }
-
-        accountName = match.Groups["account"].Value;
-        normalized = $"https://{accountName}.dfs.core.windows.net";
-        return true;
+        return "Must be an ADLS Gen2 endpoint: https://<account>.dfs.core.windows.net, where <account> is 3-24 lowercase letters and digits.";
     }
 
-    [GeneratedRegex(@"^(?<account>[a-z0-9]{3,24})\.dfs\.core\.windows\.net$", RegexOptions.CultureInvariant)]
-    private static partial Regex DfsHost();
+    /// <summary>A required field: its value, or null with the field's error recorded.</summary>
+    private static string? Present(string? value, string field, string required, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            errors[field] = [required];
+            return null;
+        }
 
-    [GeneratedRegex(@"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex TenantDomain();
+        return Optional(value, field, errors);
+    }
 
-    [GeneratedRegex(@"^[0-9a-zA-Z-]{1,127}$", RegexOptions.CultureInvariant)]
-    private static partial Regex KeyVaultSecretName();
+    /// <summary>An optional field: its value if given and well formed, or null (with the error recorded if malformed).</summary>
+    private static string? Optional(string? value, string field, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
 
-    [GeneratedRegex(@"^[0-9a-fA-F]{32}$", RegexOptions.CultureInvariant)]
-    private static partial Regex KeyVaultSecretVersion();
+        if (ValidationRules.Malformed(value) is { } malformed)
+        {
+            errors[field] = [malformed];
+            return null;
+        }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,255}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SandboxName();
-
-    // Connection names end up inside Flow Service filter expressions (property=name==...): keep them to a plain set.
-    [GeneratedRegex(@"^[A-Za-z0-9_.()-]([A-Za-z0-9 _.()-]*[A-Za-z0-9_.()-])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex ConnectionName();
+        return value;
+    }
 }

@@ -19,7 +19,7 @@ public enum RegistrationOutcome
 /// Registering is idempotent; a changed registration makes the account <c>Pending</c> again, which is also how a
 /// permanently failed account becomes eligible for another attempt.
 /// </summary>
-public sealed class AccountRegistry(AccountRecordStore records)
+public sealed class AccountRegistry(AccountRecordStore records, OnboardingRequestValidator validator)
 {
     public async Task<(RegistrationOutcome Outcome, AccountRecord Record)> RegisterAsync(ValidOnboardingRequest registration, CancellationToken cancellationToken = default)
     {
@@ -57,13 +57,16 @@ public sealed class AccountRegistry(AccountRecordStore records)
         await records.GetAsync(registration.Sandbox, registration.AccountName, cancellationToken).ConfigureAwait(false)
         ?? throw new InvalidOperationException("The record vanished after it was written.");
 
-    /// <summary>The onboarding request a record stands for; null when the stored registration is no longer valid.</summary>
-    public static ValidOnboardingRequest? RequestOf(AccountRecord record)
+    /// <summary>
+    /// The onboarding request a record stands for; null when the stored registration does not pass today's rules
+    /// (it may have been written under older ones, e.g. naming a secret that is now reserved for the app).
+    /// </summary>
+    public ValidOnboardingRequest? RequestOf(AccountRecord record)
     {
         OnboardingRequest request = new(
             record.StorageAccountUrl, record.ClientId, record.Tenant, record.SecretName,
             string.IsNullOrEmpty(record.RequestedSecretVersion) ? null : record.RequestedSecretVersion,
             record.PartitionKey, record.ConnectionName, record.Description);
-        return OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out _) && valid!.AccountName == record.RowKey ? valid : null;
+        return validator.TryValidate(request, out ValidOnboardingRequest? valid, out _) && valid.AccountName == record.RowKey ? valid : null;
     }
 }

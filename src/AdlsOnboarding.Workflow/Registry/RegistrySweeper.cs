@@ -24,6 +24,7 @@ public sealed record SweepReport(int Due, int Started, int Joined, int Running, 
 /// </summary>
 public sealed class RegistrySweeper(
     AccountRecordStore records,
+    AccountRegistry registry,
     OnboardingStarter starter,
     Secrets.ISecretStore secrets,
     IOptions<SweepOptions> sweepOptions,
@@ -48,7 +49,7 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
-            ValidOnboardingRequest? request = AccountRegistry.RequestOf(record);
+            ValidOnboardingRequest? request = registry.RequestOf(record);
             if (request is null)
             {
                 invalid++;
@@ -131,7 +132,7 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
-            ValidOnboardingRequest? request = AccountRegistry.RequestOf(record);
+            ValidOnboardingRequest? request = registry.RequestOf(record);
             if (request is null || await OnboardingStarter.IsAnyOperationActiveAsync(client, record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false))
             {
                 continue;

@@ -20,6 +20,7 @@ public sealed record SecretEventReport(bool Malformed, int Events, int Rotations
 /// </summary>
 public sealed class SecretEventHandler(
     AccountRecordStore records,
+    AccountRegistry registry,
     OnboardingStarter starter,
     IOptions<SecretStoreOptions> secretOptions,
     IOptions<OnboardingOptions> onboardingOptions,
@@ -72,7 +73,7 @@ public sealed class SecretEventHandler(
                 continue;
             }
 
-            ValidOnboardingRequest? request = AccountRegistry.RequestOf(record);
+            ValidOnboardingRequest? request = registry.RequestOf(record);
             if (request is null)
             {
                 continue;

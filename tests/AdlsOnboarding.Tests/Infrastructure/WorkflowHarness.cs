@@ -152,8 +152,8 @@ public sealed class WorkflowHarness : IAsyncDisposable
 
     public OnboardingInput Input(OnboardingRequest request)
     {
-        Assert.True(OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors), string.Join(", ", errors.Keys));
-        return OnboardingInput.From(valid!, RetrySettings);
+        Assert.True(Host.Services.GetRequiredService<OnboardingRequestValidator>().TryValidate(request, out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors), string.Join(", ", errors.Keys));
+        return OnboardingInput.From(valid, RetrySettings);
     }
 
     /// <summary>Starts an onboarding straight on the durable client and waits for its end.</summary>

@@ -40,6 +40,11 @@ public sealed class BadInputCorpusTests(ITestOutputHelper output)
             }
         }
 
+        foreach (string failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
         Assert.Empty(failures);
         Assert.Empty(harness.Adobe.State.Calls);
         TableServiceClient tables = new(Azurite.ConnectionString);

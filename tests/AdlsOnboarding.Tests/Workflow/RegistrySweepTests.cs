@@ -20,8 +20,8 @@ public sealed class RegistrySweepTests
     private static async Task RegisterAsync(WorkflowHarness harness, string account, string? description = null)
     {
         OnboardingRequest request = WorkflowHarness.Request(account) with { Description = description };
-        Assert.True(OnboardingRequestValidator.TryValidate(request, out ValidOnboardingRequest? valid, out _));
-        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(valid!);
+        Assert.True(harness.Host.Services.GetService<OnboardingRequestValidator>().TryValidate(request, out ValidOnboardingRequest? valid, out _));
+        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(valid);
     }
 
     private static Task<SweepReport> SweepAsync(WorkflowHarness harness) =>
@@ -134,5 +134,27 @@ public sealed class RegistrySweepTests
         // Either the record already says Onboarding (not due), or the sweep found the same request running and joined it.
         Assert.True(second.Due == 0 || second.Joined + second.Running == 1, second.ToString());
         Assert.Single(harness.Adobe.State.Connections);
+    }
+
+    [Fact]
+    public async Task Sweep_StoredRegistrationNamingTheAppsOwnSecret_NotStartedAndMarkedInvalid()
+    {
+        // Written before the rule existed (or straight into the table): the sweep re-checks it and does not read the
+        // IMS client secret as a service principal's key.
+        await using WorkflowHarness harness = await StartAsync();
+        ValidOnboardingRequest stored = new(
+            "https://ownsecret.dfs.core.windows.net", "ownsecret", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com",
+            WorkflowHarness.ImsSecretName, null, "prod", "adls-gen2-ownsecret", "stored before the rule");
+        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(stored);
+
+        SweepReport report = await SweepAsync(harness);
+
+        Assert.Equal(1, report.Invalid);
+        Assert.Equal(0, report.Started);
+        Assert.Null(await harness.Client.GetInstanceAsync("onboard-prod-ownsecret"));
+        Assert.Empty(harness.Adobe.State.Calls);
+        AccountRecord record = (await harness.RecordAsync("prod", "ownsecret"))!;
+        Assert.Equal(OnboardingStatus.Failed, record.Status);
+        Assert.Equal("InvalidRegistration", record.ErrorCode);
     }
 }
