@@ -34,6 +34,7 @@ public static class LocalHostApplication
         LocalHostOptions hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
         RefuseOpenBindingWithoutKey(hostOptions);
         builder.WebHost.UseUrls(hostOptions.Urls);
+        DefaultPublicBaseUrl(builder.Configuration, hostOptions.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]);
 
         if (string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKey"]))
         {
@@ -107,6 +108,23 @@ public static class LocalHostApplication
         api.MapGet(OnboardingOpenApi.SwaggerRoute, async () => Results.Text(await OnboardingOpenApi.Swagger2JsonAsync(), "application/json"))
             .AddEndpointFilter<ApiKeyFilter>();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+    }
+
+    /// <summary>Status URLs point back at this host unless <c>Api:PublicBaseUrl</c> says where callers reach it.</summary>
+    private static void DefaultPublicBaseUrl(IConfiguration configuration, string own)
+    {
+        if (!string.IsNullOrEmpty(configuration["Api:PublicBaseUrl"]))
+        {
+            return;
+        }
+
+        if (ApiOptionsValidator.PublicBaseUri(own) is null)
+        {
+            throw new OptionsValidationException(ApiOptions.Section, typeof(ApiOptions),
+                [$"Api:PublicBaseUrl is not set, and this host's own URL {own} cannot stand in for it (status URLs need an https origin, or http on loopback): set Api:PublicBaseUrl to the URL callers reach this host at."]);
+        }
+
+        configuration["Api:PublicBaseUrl"] = own;
     }
 
     private static void RefuseOpenBindingWithoutKey(LocalHostOptions options)

@@ -126,7 +126,7 @@ public sealed class AccountsApi(
         OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.Status.Value;
         StartResult result = await starter.StartOffboardingAsync(client, new Offboarding.OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
-            ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(request, result.InstanceId))
+            ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(result.InstanceId))
             : onboardingApi.Accepted(request, result.InstanceId, result.Status);
     }
 

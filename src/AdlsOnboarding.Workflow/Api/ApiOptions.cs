@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Api;
@@ -19,6 +20,14 @@ public sealed class ApiOptions
     /// </summary>
     public string? StatusTokenKeySecretName { get; set; }
 
+    /// <summary>
+    /// The scheme, host and port callers reach the API at (<c>https://&lt;app&gt;.azurewebsites.net</c>): status URLs
+    /// are built on it, never on the request's <c>Host</c> or <c>X-Forwarded-*</c> headers. https, no path, query or
+    /// user info; plain http only for a loopback host (local runs). The local host defaults it to its own URL.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string PublicBaseUrl { get; set; } = "";
+
     /// <summary>How long a status URL works. Each 202 hands out a fresh one.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan StatusTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
@@ -26,9 +35,6 @@ public sealed class ApiOptions
     /// <summary>The <c>Retry-After</c> (seconds) sent with every 202.</summary>
     [Range(1, 3600)]
     public int StatusRetryAfterSeconds { get; set; } = 5;
-
-    /// <summary>Proxies whose <c>X-Forwarded-Host</c>/<c>X-Forwarded-Proto</c> are believed (IP addresses).</summary>
-    public List<string> TrustedProxies { get; set; } = [];
 
     [Range(1024, 1048576)]
     public int MaxRequestBodyBytes { get; set; } = 16384;
@@ -51,14 +57,25 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             failures.Add("Api:StatusTokenKey must be base64 (e.g. openssl rand -base64 32).");
         }
 
-        foreach (string proxy in options.TrustedProxies)
+        if (!string.IsNullOrEmpty(options.PublicBaseUrl) && PublicBaseUri(options.PublicBaseUrl) is null)
         {
-            if (!System.Net.IPAddress.TryParse(proxy, out _))
-            {
-                failures.Add($"Api:TrustedProxies: '{proxy}' is not an IP address.");
-            }
+            failures.Add($"Api:PublicBaseUrl must be an https origin such as https://<app>.azurewebsites.net (no path, query or user info; http only for a loopback host), not '{options.PublicBaseUrl}'.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The origin a valid <see cref="ApiOptions.PublicBaseUrl"/> stands for, or null if it is not one.</summary>
+    public static Uri? PublicBaseUri(string value)
+    {
+        // Checked as written as well as parsed: Uri trims, unescapes and turns \ into /, which must not pass unseen.
+        if (ValidationRules.Malformed(value) is not null || value.IndexOfAny(['@', '?', '#', '\\']) >= 0
+            || !Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.AbsolutePath != "/")
+        {
+            return null;
+        }
+
+        bool loopback = uri.IsLoopback && (uri.Host == "localhost" || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
+        return uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && loopback) ? new Uri(uri.GetLeftPart(UriPartial.Authority)) : null;
     }
 }

@@ -50,7 +50,7 @@ public sealed class OnboardingApi(
     {
         StartResult result = await starter.StartOrJoinAsync(client, input, cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
-            ? Problems.Conflict(result.InstanceId, StatusUrl(request, result.InstanceId))
+            ? Problems.Conflict(result.InstanceId, StatusUrl(result.InstanceId))
             : Accepted(request, result.InstanceId, result.Status);
     }
 
@@ -96,13 +96,13 @@ public sealed class OnboardingApi(
     /// <summary>202 with a fresh signed status URL in <c>Location</c> and the body, plus <c>Retry-After</c>.</summary>
     public IResult Accepted(HttpRequest request, string instanceId, OrchestrationRuntimeStatus status)
     {
-        string statusUrl = StatusUrl(request, instanceId);
+        string statusUrl = StatusUrl(instanceId);
         request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Accepted(statusUrl, new OnboardingAccepted(instanceId, status.ToString(), statusUrl));
     }
 
-    public string StatusUrl(HttpRequest request, string instanceId) =>
-        urls.Build(request, $"{RoutePrefix}onboardings/{Uri.EscapeDataString(instanceId)}?token={Uri.EscapeDataString(statusTokens.Issue(instanceId))}");
+    public string StatusUrl(string instanceId) =>
+        urls.Build($"{RoutePrefix}onboardings/{Uri.EscapeDataString(instanceId)}?token={Uri.EscapeDataString(statusTokens.Issue(instanceId))}");
 
     private static string? ActionOf(OnboardingOutcome outcome) => outcome.Deletion switch
     {

@@ -1,47 +1,18 @@
-using System.Net;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Api;
 
 /// <summary>
-/// Builds absolute URLs from the request. <c>X-Forwarded-Host</c>/<c>-Proto</c> are used only when the request
-/// comes from a configured proxy, so a caller cannot point the status URL somewhere else.
+/// Builds the absolute URLs the API hands out (status URLs) on <see cref="ApiOptions.PublicBaseUrl"/>. Never from the
+/// request: its <c>Host</c> and <c>X-Forwarded-*</c> headers are the caller's to choose (<c>api.contoso.com:@evil.example</c>
+/// would make a URL on evil.example), and in Azure the Functions host rewrites them anyway.
 /// </summary>
 public sealed class PublicUrlBuilder(IOptions<ApiOptions> options)
 {
-    public string Build(HttpRequest request, string pathAndQuery)
-    {
-        string scheme = request.Scheme;
-        string host = request.Host.Value ?? "localhost";
-        IPAddress? remote = request.HttpContext.Connection.RemoteIpAddress;
-        if (remote is not null && IsTrustedProxy(remote))
-        {
-            string? forwardedHost = First(request.Headers["X-Forwarded-Host"]);
-            string? forwardedProto = First(request.Headers["X-Forwarded-Proto"]);
-            if (forwardedHost is not null && Uri.CheckHostName(forwardedHost.Split(':')[0]) != UriHostNameType.Unknown)
-            {
-                host = forwardedHost;
-            }
+    private readonly Lazy<string> _origin = new(() =>
+        ApiOptionsValidator.PublicBaseUri(options.Value.PublicBaseUrl)?.GetLeftPart(UriPartial.Authority)
+        ?? throw new InvalidOperationException("Api:PublicBaseUrl is not a valid https origin."));
 
-            if (forwardedProto is "http" or "https")
-            {
-                scheme = forwardedProto;
-            }
-        }
-
-        return $"{scheme}://{host}{request.PathBase}{pathAndQuery}";
-    }
-
-    private bool IsTrustedProxy(IPAddress remote)
-    {
-        IPAddress normalized = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
-        return options.Value.TrustedProxies.Any(p => IPAddress.TryParse(p, out IPAddress? proxy) && proxy.Equals(normalized));
-    }
-
-    private static string? First(Microsoft.Extensions.Primitives.StringValues values)
-    {
-        string? value = values.Count > 0 ? values[0] : null;
-        return string.IsNullOrWhiteSpace(value) ? null : value.Split(',')[0].Trim();
-    }
+    /// <summary>The absolute URL of <paramref name="pathAndQuery"/> (which starts with <c>/</c>).</summary>
+    public string Build(string pathAndQuery) => _origin.Value + pathAndQuery;
 }

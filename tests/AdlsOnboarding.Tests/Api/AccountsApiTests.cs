@@ -8,7 +8,7 @@ namespace AdlsOnboarding.Tests.Api;
 /// <summary>The registry API's handlers (as the Functions triggers call them) on Azurite.</summary>
 public sealed class AccountsApiTests : IAsyncLifetime
 {
-    private const string Base = "https://func-app.example.test";
+    private const string Base = WorkflowHarness.PublicBaseUrl;
     private WorkflowHarness _harness = null!;
 
     public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync();

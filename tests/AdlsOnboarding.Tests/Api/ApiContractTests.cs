@@ -157,7 +157,7 @@ public sealed class ApiHostFixture<THost> : IAsyncLifetime where THost : IApiHos
 /// <summary>The Azure Functions side: the same handlers the HTTP triggers call, with the durable client.</summary>
 public sealed class FunctionsHandlersHost(WorkflowHarness harness) : IApiHost
 {
-    private const string Base = "https://func-app.example.test";
+    private const string Base = WorkflowHarness.PublicBaseUrl;
 
     public SimulatorState Adobe => harness.Adobe.State;
 

@@ -10,10 +10,10 @@ namespace AdlsOnboarding.Tests.Api;
 /// <summary>The HTTP API's handlers (as the Functions triggers call them) on the in-process durable host.</summary>
 public sealed class OnboardingApiTests : IAsyncLifetime
 {
-    private const string Base = "https://onboarding.example.test";
+    private const string Base = WorkflowHarness.PublicBaseUrl;
     private WorkflowHarness _harness = null!;
 
-    public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync(s => s["Api:TrustedProxies:0"] = "10.0.0.5");
+    public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync();
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
@@ -190,18 +190,20 @@ public sealed class OnboardingApiTests : IAsyncLifetime
         Assert.Equal("onboard-prod-apiacct", done.Json.GetProperty("instanceId").GetString());
     }
 
-    [Fact]
-    public async Task Start_ForwardedHeaders_HonouredOnlyFromTrustedProxy()
+    [Theory]
+    [InlineData("Host", "api.contoso.com:@evil.example")]
+    [InlineData("Host", "evil.example")]
+    [InlineData("X-Forwarded-Host", "evil.example")]
+    [InlineData("X-Forwarded-Proto", "http")]
+    public async Task Start_ForgedHostOrForwardedHeader_StatusUrlStaysOnPublicBaseUrl(string header, string value)
     {
-        Dictionary<string, string> forwarded = new() { ["X-Forwarded-Host"] = "public.example.test", ["X-Forwarded-Proto"] = "https" };
+        // From any address (10.0.0.5 used to be a trusted proxy): the base of a status URL is configuration, not input.
+        ApiResponse accepted = await PostAsync(Body(), remote: IPAddress.Parse("10.0.0.5"), headers: new() { [header] = value });
 
-        ApiResponse untrusted = await PostAsync(Body("acctone"), remote: IPAddress.Parse("203.0.113.9"), headers: forwarded);
-        ApiResponse trusted = await PostAsync(Body("accttwo"), remote: IPAddress.Parse("10.0.0.5"), headers: forwarded);
-
-        Assert.StartsWith($"{Base}/api/onboardings/", untrusted.Header("Location"));
-        Assert.StartsWith("https://public.example.test/api/onboardings/", trusted.Header("Location"));
-        await _harness.WaitAsync("onboard-prod-acctone");
-        await _harness.WaitAsync("onboard-prod-accttwo");
+        Assert.Equal(202, accepted.Status);
+        Assert.StartsWith($"{Base}/api/onboardings/onboard-prod-apiacct?token=", accepted.Header("Location"));
+        Assert.Equal(accepted.Header("Location"), accepted.Json.GetProperty("statusUrl").GetString());
+        await _harness.WaitAsync("onboard-prod-apiacct");
     }
 
     private Task WaitUntilRunningAsync(string instanceId) =>

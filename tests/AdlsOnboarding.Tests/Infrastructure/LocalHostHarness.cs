@@ -63,6 +63,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
         string taskHub = "t" + Guid.NewGuid().ToString("N")[..20];
         Dictionary<string, string?> settings = WorkflowHarness.BaseSettings(adobe.BaseAddress, new Uri("https://127.0.0.1:9/"), tableName);
         settings.Remove("Secrets:KeyVaultUri");
+        settings.Remove("Api:PublicBaseUrl"); // the local host's default: its own listening URL
         settings[$"Secrets:Local:{WorkflowHarness.ImsSecretName}"] = adobe.State.Settings.ClientSecret;
         settings[$"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}"] = ServicePrincipalKey;
         settings["Durable:TaskHubName"] = taskHub;

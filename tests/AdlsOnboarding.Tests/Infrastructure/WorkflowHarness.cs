@@ -28,6 +28,9 @@ namespace AdlsOnboarding.Tests.Infrastructure;
 public sealed class WorkflowHarness : IAsyncDisposable
 {
     public const string ImsSecretName = "adobe-ims-client-secret";
+
+    /// <summary>The public base URL of the Functions app in these tests: status URLs start with it.</summary>
+    public const string PublicBaseUrl = "https://func-app.example.test";
     public const string ServicePrincipalSecretName = "sp-key-contoso";
     public const string KeyVaultToken = "kv-static-test-token";
 
@@ -119,6 +122,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
         ["Onboarding:MaxRetryInterval"] = "00:00:01",
         ["Onboarding:MaxTotalRetryTime"] = "00:01:00",
         ["Api:StatusTokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["Api:PublicBaseUrl"] = PublicBaseUrl,
     };
 
     /// <summary>The real SecretClient, trusting only the stand-in's certificate, with its challenge host accepted.</summary>

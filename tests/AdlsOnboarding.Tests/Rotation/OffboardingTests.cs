@@ -10,7 +10,7 @@ namespace AdlsOnboarding.Tests.Rotation;
 /// <summary><c>DELETE /api/accounts/{sandbox}/{account}</c>: the connection goes, the record stays as Offboarded.</summary>
 public sealed class OffboardingTests : IAsyncLifetime
 {
-    private const string Base = "https://func-app.example.test";
+    private const string Base = WorkflowHarness.PublicBaseUrl;
     private WorkflowHarness _harness = null!;
 
     public async Task InitializeAsync() => _harness = await WorkflowHarness.StartAsync();

@@ -42,6 +42,7 @@ public sealed class OptionsValidationTests
     [InlineData("Adobe:ClientId")]
     [InlineData("Adobe:OrgId")]
     [InlineData("Api:StatusTokenKey")]
+    [InlineData("Api:PublicBaseUrl")]
     [InlineData("Storage:ConnectionString")]
     public async Task Start_MissingSetting_FailsNamingIt(string key)
     {
@@ -77,5 +78,41 @@ public sealed class OptionsValidationTests
         OptionsValidationException ex = Assert.IsType<OptionsValidationException>(await StartAsync(settings));
 
         Assert.Contains("32 bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://func-app.example.test")]
+    [InlineData("https://func-app.example.test/api")]
+    [InlineData("https://func-app.example.test/?x=1")]
+    [InlineData("https://func-app.example.test/#top")]
+    [InlineData("https://user:pw@func-app.example.test")]
+    [InlineData("https://api.contoso.com:@evil.example")]
+    [InlineData(" https://func-app.example.test")]
+    [InlineData("func-app.example.test")]
+    [InlineData("ftp://func-app.example.test")]
+    [InlineData("http://10.0.0.5:7071")]
+    public async Task Start_PublicBaseUrlNotAnHttpsOrigin_RefusedNamingIt(string value)
+    {
+        Dictionary<string, string?> settings = Valid();
+        settings["Api:PublicBaseUrl"] = value;
+
+        OptionsValidationException ex = Assert.IsType<OptionsValidationException>(await StartAsync(settings));
+
+        Assert.Contains("Api:PublicBaseUrl", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://func-app.example.test")]
+    [InlineData("https://func-app.example.test/")]
+    [InlineData("https://onboarding.contoso.com:8443")]
+    [InlineData("http://127.0.0.1:7071")]
+    [InlineData("http://localhost:7071/")]
+    [InlineData("http://[::1]:7071")]
+    public async Task Start_PublicBaseUrlHttpsOriginOrLoopbackHttp_Starts(string value)
+    {
+        Dictionary<string, string?> settings = Valid();
+        settings["Api:PublicBaseUrl"] = value;
+
+        Assert.Null(await StartAsync(settings));
     }
 }
