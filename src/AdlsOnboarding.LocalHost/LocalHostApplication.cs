@@ -5,6 +5,7 @@ using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using Azure.Core;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
@@ -32,9 +33,20 @@ public static class LocalHostApplication
         configure?.Invoke(builder);
 
         LocalHostOptions hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
-        RefuseOpenBindingWithoutKey(hostOptions);
+        List<(string Setting, string Url)> listening = ListeningSettings(builder.Configuration, hostOptions);
+        RefuseOpenBindingWithoutKey(hostOptions, listening);
         builder.WebHost.UseUrls(hostOptions.Urls);
-        DefaultPublicBaseUrl(builder.Configuration, hostOptions.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]);
+        DefaultPublicBaseUrl(builder.Configuration, listening);
+        if (string.IsNullOrEmpty(hostOptions.ApiKey))
+        {
+            // Without a key only this machine may call: a browser page whose name was rebound to 127.0.0.1 (DNS
+            // rebinding) reaches the port, but sends its own name as Host. Wins over any AllowedHosts setting.
+            builder.Services.PostConfigure<HostFilteringOptions>(filtering =>
+            {
+                filtering.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"];
+                filtering.AllowEmptyHosts = false;
+            });
+        }
 
         if (string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKey"]))
         {
@@ -110,14 +122,49 @@ public static class LocalHostApplication
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
     }
 
+    /// <summary>
+    /// Every address the host will listen on: <c>LocalHost:Urls</c>, or <c>Kestrel:Endpoints</c>, which Kestrel puts
+    /// in its place when configured. (<c>urls</c>, i.e. <c>ASPNETCORE_URLS</c>, <c>URLS</c> or <c>--urls</c>, and
+    /// <c>ASPNETCORE_HTTP(S)_PORTS</c> never apply: <c>UseUrls</c> overrides them.)
+    /// </summary>
+    private static List<(string Setting, string Url)> ListeningSettings(IConfiguration configuration, LocalHostOptions options)
+    {
+        List<(string, string)> urls = [.. Split(options.Urls).Select(url => ("LocalHost:Urls", url))];
+        foreach (IConfigurationSection endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            urls.Add(($"Kestrel:Endpoints:{endpoint.Key}:Url", endpoint["Url"] ?? ""));
+        }
+
+        return urls;
+    }
+
+    private static void RefuseOpenBindingWithoutKey(LocalHostOptions options, IEnumerable<(string Setting, string Url)> listening)
+    {
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            return;
+        }
+
+        foreach ((string setting, string url) in listening)
+        {
+            if (!IsLoopback(url))
+            {
+                throw new OptionsValidationException(LocalHostOptions.Section, typeof(LocalHostOptions),
+                    [$"{setting} asks to listen on {url}, which is not loopback: set LocalHost:ApiKey so that every route but the status URL requires a key, or listen on loopback only."]);
+            }
+        }
+    }
+
     /// <summary>Status URLs point back at this host unless <c>Api:PublicBaseUrl</c> says where callers reach it.</summary>
-    private static void DefaultPublicBaseUrl(IConfiguration configuration, string own)
+    private static void DefaultPublicBaseUrl(IConfiguration configuration, List<(string Setting, string Url)> listening)
     {
         if (!string.IsNullOrEmpty(configuration["Api:PublicBaseUrl"]))
         {
             return;
         }
 
+        // Kestrel's endpoints, when configured, are what the host listens on.
+        string own = listening.FirstOrDefault(l => l.Setting.StartsWith("Kestrel:", StringComparison.Ordinal)).Url ?? listening[0].Url;
         if (ApiOptionsValidator.PublicBaseUri(own) is null)
         {
             throw new OptionsValidationException(ApiOptions.Section, typeof(ApiOptions),
@@ -127,24 +174,18 @@ public static class LocalHostApplication
         configuration["Api:PublicBaseUrl"] = own;
     }
 
-    private static void RefuseOpenBindingWithoutKey(LocalHostOptions options)
+    private static bool IsLoopback(string url)
     {
-        if (!string.IsNullOrEmpty(options.ApiKey))
+        if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri))
         {
-            return;
+            return false;
         }
 
-        foreach (string url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            string host = new Uri(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal)).Host;
-            bool loopback = host == "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? ip) && System.Net.IPAddress.IsLoopback(ip));
-            if (!loopback)
-            {
-                throw new OptionsValidationException(LocalHostOptions.Section, typeof(LocalHostOptions),
-                    [$"LocalHost:Urls includes {url}, which is not loopback: set LocalHost:ApiKey so that POST /api/onboardings requires a key."]);
-            }
-        }
+        return uri.Host == "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out System.Net.IPAddress? ip) && System.Net.IPAddress.IsLoopback(ip));
     }
+
+    private static IEnumerable<string> Split(string? values) =>
+        (values ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>
@@ -159,7 +200,8 @@ internal sealed class ApiKeyFilter(IOptions<LocalHostOptions> options) : IEndpoi
         if (!string.IsNullOrEmpty(expected))
         {
             HttpRequest request = context.HttpContext.Request;
-            string? given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+            // The header only: a key in the query string (the Functions host's ?code=) ends up in logs and browser history.
+            string? given = request.Headers["x-functions-key"].FirstOrDefault();
             if (given is null || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected)))
             {
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A valid key is required.", detail: "Send the key in the x-functions-key header.", type: "urn:adls-onboarding:problem:api-key");

@@ -39,11 +39,11 @@ public sealed class LocalHostProcess : IAsyncDisposable
     public static async Task<LocalHostProcess> StartAsync(Dictionary<string, string?> settings)
     {
         await Azurite.EnsureRunningAsync();
-        int port = WorkflowHarness.FreePort();
         Dictionary<string, string> environment = settings
             .Where(s => s.Value is not null)
             .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        environment.TryAdd("LocalHost__Urls", $"http://127.0.0.1:{port}");
+        environment.TryAdd("LocalHost__Urls", $"http://127.0.0.1:{WorkflowHarness.FreePort()}");
+        int port = new Uri(environment["LocalHost__Urls"].Split(';')[0]).Port;
         environment["LocalSettingsPath"] = "/nonexistent/local.settings.json";
         environment["Logging__LogLevel__Default"] = "Warning";
         LocalHostProcess host = new(environment, port);
