@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AdlsOnboarding.Simulator.Adobe;
+using AdlsOnboarding.Simulator.BlobStorage;
+using AdlsOnboarding.Simulator.Entra;
 using AdlsOnboarding.Simulator.KeyVault;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -41,6 +43,33 @@ public static class SimulatorHost
         app.MapKeyVaultStub(state);
         await app.StartAsync();
         return new RunningSimulator<KeyVaultStubState>(app, state, certificate);
+    }
+
+    /// <summary>
+    /// Starts the Entra ID + blob endpoint stand-in on https://127.0.0.1 with a fresh self-signed certificate: the
+    /// authority host is its base address, an account's blob endpoint is <c>{base}/{account}</c>.
+    /// </summary>
+    public static async Task<RunningSimulator<EntraBlobStandIn>> StartEntraAndBlobAsync(int port = 0)
+    {
+        EntraBlobStandIn state = new();
+        X509Certificate2 certificate = CreateLoopbackCertificate();
+        WebApplicationBuilder builder = CreateBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(certificate);
+        }));
+        WebApplication app = builder.Build();
+        app.MapEntraStandIn(state.Entra);
+        app.MapBlobStandIn(state.Blobs, state.Entra);
+        app.MapFallback(http =>
+        {
+            state.RecordUnmatched(http.Request);
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync();
+        return new RunningSimulator<EntraBlobStandIn>(app, state, certificate);
     }
 
     /// <summary>A self-signed certificate for 127.0.0.1 and localhost, valid for a day.</summary>
