@@ -37,6 +37,10 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<Retention.HistoryRetention>();
         services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Preflight.PreflightOptions>().BindConfiguration(Preflight.PreflightOptions.Section)
+            .Configure<IConfiguration>((o, configuration) => o.ApplySwitch(configuration[Preflight.PreflightOptions.SwitchKey]))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Preflight.PreflightOptions>, Preflight.PreflightOptionsValidator>();
 
         // The app's own secrets, by their configured names: a request naming one is refused (see ReservedSecretNames).
         services.AddOptions<ReservedSecretNames>()
@@ -102,6 +106,7 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<ImsTokenProvider>();
         services.TryAddSingleton<FlowServiceClient>();
         services.TryAddSingleton<ConnectionReconciler>();
+        services.TryAddSingleton<Preflight.IPreflightChecker, Preflight.PreflightChecker>();
 
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
