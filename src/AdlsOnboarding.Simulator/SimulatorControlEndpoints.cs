@@ -49,6 +49,11 @@ public static class SimulatorControlEndpoints
             state.EnqueueFault(operation, fault);
             return Results.NoContent();
         });
+        control.MapPost("/explore", (ExploreKnob knob) =>
+        {
+            state.SetExploreRefusal(knob.Url, knob.Refusal);
+            return Results.NoContent();
+        });
         control.MapPost("/expire-tokens", () =>
         {
             state.ExpireAllTokens();
@@ -63,4 +68,7 @@ public static class SimulatorControlEndpoints
     }
 
     public sealed record KnobsRequest(double? LatencyMs, double? CreateFaultRate, int? RateLimitPerSecond);
+
+    /// <summary>Adobe cannot list <see cref="Url"/>: the storage error code it meets (e.g. <c>AuthorizationFailure</c>), or null to list again.</summary>
+    public sealed record ExploreKnob(string Url, string? Refusal);
 }

@@ -27,6 +27,7 @@ public static partial class AdobeSimulatorEndpoints
         flow.MapMethods("/connections/{id}", ["PATCH"], http => Handle(http, state, SimulatedOperation.Update, UpdateAsync, authorize: true));
         flow.MapDelete("/connections/{id}", http => Handle(http, state, SimulatedOperation.Delete, Delete, authorize: true));
         flow.MapGet("/connections/{id}/test", http => Handle(http, state, SimulatedOperation.Test, Test, authorize: true));
+        flow.MapGet("/connections/{id}/explore", http => Handle(http, state, SimulatedOperation.Explore, Explore, authorize: true));
         return app;
     }
 
@@ -383,6 +384,58 @@ public static partial class AdobeSimulatorEndpoints
     {
         SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
         return connection is null ? NotFound(id) : Results.Json(new { result = state.TestResultFor(connection.Auth.Url) });
+    }
+
+    private static Task<IResult> Explore(HttpContext http, SimulatorState state) => Task.FromResult(ExploreConnection(http, state, Id(http)));
+
+    /// <summary>
+    /// <c>GET /connections/{id}/explore?objectType=root|folder&amp;object={path}</c>. When the account refuses Adobe,
+    /// Adobe answers <c>1308-400</c> with Microsoft's connector error; the exact text of that message is not
+    /// documented, so the simulator's follows the Azure Data Factory connector's wording (an inference).
+    /// </summary>
+    private static IResult ExploreConnection(HttpContext http, SimulatorState state, string id)
+    {
+        SimulatedConnection? connection = state.Find(http.Request.Headers["x-sandbox-name"].First()!, id);
+        if (connection is null)
+        {
+            return NotFound(id);
+        }
+
+        string? objectType = http.Request.Query["objectType"].FirstOrDefault();
+        if (string.IsNullOrEmpty(objectType))
+        {
+            return FlowError(400, "1359-400", "Bad Request", "The param objectType is missing in the request. Please provide a valid objectType and try again.");
+        }
+
+        string type = objectType.ToLowerInvariant();
+        if (type is not ("root" or "folder" or "file"))
+        {
+            return FlowError(400, "1358-400", "Bad Request", "The provided param 'objectType' is invalid. Please provide a valid objectType and try again.");
+        }
+
+        string? path = http.Request.Query["object"].FirstOrDefault();
+        if (type != "root" && string.IsNullOrEmpty(path))
+        {
+            return FlowError(400, "1337-400", "Bad Request", $"The object cannot be empty for objectType={objectType}. Please provide valid object and try again.");
+        }
+
+        if (state.ExploreRefusalFor(connection.Auth.Url) is { } refusal)
+        {
+            string account = new Uri(connection.Auth.Url).Host.Split('.')[0];
+            string statusText = refusal == "AuthenticationFailed" ? "Unauthorized" : "Forbidden";
+            return FlowError(400, "1308-400", "Bad Request",
+                $"The request could not be processed. Error message: ErrorCode=AdlsGen2OperationFailed,'Type=Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,Message=ADLS Gen2 operation failed for: Operation returned an invalid status code '{statusText}'. Account: '{account}'. ErrorCode: '{refusal}'. Message: 'This request is not authorized to perform this operation.'.'");
+        }
+
+        IEnumerable<string> folders = type == "root" ? state.ExploreFoldersFor(connection.Auth.Url) : [];
+        return Results.Json(new JsonArray(folders.Select(name => (JsonNode?)new JsonObject
+        {
+            ["type"] = "folder",
+            ["name"] = name,
+            ["path"] = $"/{name}/",
+            ["canPreview"] = false,
+            ["canFetchSchema"] = false,
+        }).ToArray()));
     }
 
     private static (SimulatedAuthParams? Auth, IResult? Error) ReadAuth(JsonNode? auth, bool requireSpecName)

@@ -10,6 +10,7 @@ public enum SimulatedOperation
     Update,
     Delete,
     Test,
+    Explore,
 }
 
 /// <summary>What a fault does to one request.</summary>

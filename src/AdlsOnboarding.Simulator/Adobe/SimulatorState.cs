@@ -14,6 +14,8 @@ public sealed class SimulatorState
     private readonly Dictionary<SimulatedOperation, Queue<SimulatedFault>> _faults = [];
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _testResults = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string> _exploreRefusals = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string[]> _exploreFolders = new(StringComparer.OrdinalIgnoreCase);
 
     public SimulatorState(SimulatorSettings settings) => Settings = settings;
 
@@ -256,6 +258,30 @@ public sealed class SimulatorState
 
     public bool TestResultFor(string accountUrl) => _testResults.GetValueOrDefault(accountUrl.TrimEnd('/'), true);
 
+    /// <summary>
+    /// Makes <c>/explore</c> fail for an account URL as Adobe does when the account refuses it: the storage error code
+    /// Microsoft's connector reports, e.g. <c>AuthorizationFailure</c> (firewall) or <c>AuthorizationPermissionMismatch</c>
+    /// (role). Null lets Adobe list it again.
+    /// </summary>
+    public void SetExploreRefusal(string accountUrl, string? storageErrorCode)
+    {
+        if (storageErrorCode is null)
+        {
+            _exploreRefusals.TryRemove(accountUrl.TrimEnd('/'), out _);
+        }
+        else
+        {
+            _exploreRefusals[accountUrl.TrimEnd('/')] = storageErrorCode;
+        }
+    }
+
+    public string? ExploreRefusalFor(string accountUrl) => _exploreRefusals.GetValueOrDefault(accountUrl.TrimEnd('/'));
+
+    /// <summary>The containers <c>/explore?objectType=root</c> lists for an account URL (default: none).</summary>
+    public void SetExploreFolders(string accountUrl, params string[] containers) => _exploreFolders[accountUrl.TrimEnd('/')] = containers;
+
+    public IReadOnlyList<string> ExploreFoldersFor(string accountUrl) => _exploreFolders.GetValueOrDefault(accountUrl.TrimEnd('/'), []);
+
     public SimulatedConnection Add(SimulatedConnection connection)
     {
         lock (_gate)
@@ -316,6 +342,8 @@ public sealed class SimulatorState
             _calls.Clear();
             _faults.Clear();
             _testResults.Clear();
+            _exploreRefusals.Clear();
+            _exploreFolders.Clear();
             CreateFaultRate = 0;
             ChaosRate = 0;
             _injected.Clear();

@@ -148,6 +148,28 @@ public sealed class FlowServiceClient(
         return document.RootElement.TryGetProperty("result", out JsonElement result) && result.ValueKind == JsonValueKind.True;
     }
 
+    /// <summary>
+    /// <c>GET /connections/{id}/explore?objectType=root</c>: whether Adobe, with the connection's credentials and from
+    /// its own network, can list the account's root (its containers). A refusal by the account (Microsoft's error
+    /// passed on as <c>1308-400</c>, or a forbidden <c>1xxx-403</c>) is a result; anything else fails as any call
+    /// does. The names listed are not read.
+    /// </summary>
+    public async Task<ExploreResult> ExploreRootAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using HttpResponseMessage response = await SendAsync("Explore connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}/explore?objectType=root", body: null, etag: null, cancellationToken).ConfigureAwait(false);
+            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
+            return document.RootElement.ValueKind == JsonValueKind.Array
+                ? ExploreResult.Listed
+                : throw new AdobeServiceException("Explore connection", (int)response.StatusCode, "InvalidResponse", "the response is not a JSON array", isTransient: true, retryAfter: null, requestMayHaveSucceeded: true);
+        }
+        catch (AdobeServiceException ex) when (ExploreResult.IsAccountRefusal(ex.Status, ex.Code))
+        {
+            return ExploreResult.Refused(ex.Code, ex.Detail);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
     {
         using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", System.Diagnostics.ActivityKind.Client);
