@@ -24,10 +24,12 @@ public sealed class RepositoryContractTests
             (typeof(ApiOptions), ApiOptions.Section), (typeof(AzureCredentialOptions), AzureCredentialOptions.Section),
             (typeof(AdlsOnboarding.Workflow.Registry.SweepOptions), AdlsOnboarding.Workflow.Registry.SweepOptions.Section),
             (typeof(AdlsOnboarding.Workflow.Retention.RetentionOptions), AdlsOnboarding.Workflow.Retention.RetentionOptions.Section),
+            (typeof(AdlsOnboarding.Workflow.Preflight.PreflightOptions), AdlsOnboarding.Workflow.Preflight.PreflightOptions.Section),
         ];
+        data.Add(AdlsOnboarding.Workflow.Preflight.PreflightOptions.SwitchKey.Replace(":", "__", StringComparison.Ordinal));
         foreach ((Type type, string section) in sections)
         {
-            foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod?.IsPublic == true))
             {
                 data.Add($"{section}__{property.Name}");
             }
