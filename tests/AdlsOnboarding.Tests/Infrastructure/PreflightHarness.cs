@@ -62,8 +62,10 @@ public sealed class PreflightHarness : IAsyncDisposable
     public static async Task<PreflightHarness> StartAsync(Action<Dictionary<string, string?>>? configure = null)
     {
         RunningSimulator<EntraBlobStandIn> standIn = await SimulatorHost.StartEntraAndBlobAsync();
-        standIn.State.Entra.HangDuration = TimeSpan.FromSeconds(20);
-        standIn.State.Blobs.HangDuration = TimeSpan.FromSeconds(20);
+        // A hang outlasts any request timeout a test sets; the product's default timeout (30 s) stays in force
+        // otherwise, so a loaded machine does not turn a slow answer into a timeout.
+        standIn.State.Entra.HangDuration = TimeSpan.FromSeconds(60);
+        standIn.State.Blobs.HangDuration = TimeSpan.FromSeconds(60);
         Dictionary<string, string?> settings = Settings(standIn);
         configure?.Invoke(settings);
 
@@ -84,7 +86,6 @@ public sealed class PreflightHarness : IAsyncDisposable
         ["Preflight:AuthorityHost"] = standIn.BaseAddress.AbsoluteUri,
         ["Preflight:BlobEndpointTemplate"] = new Uri(standIn.BaseAddress, "{account}").OriginalString.Replace("%7B", "{", StringComparison.Ordinal).Replace("%7D", "}", StringComparison.Ordinal),
         ["Preflight:LoopbackCertificateThumbprint"] = standIn.Certificate!.Thumbprint,
-        ["Preflight:RequestTimeout"] = "00:00:03",
     };
 
     public PreflightRequest Request(string? key = null, string tenant = TenantId, string clientId = ClientId, string account = Account, DateTimeOffset? keyCreatedOn = null) =>

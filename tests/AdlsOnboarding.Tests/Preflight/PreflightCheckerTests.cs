@@ -194,10 +194,11 @@ public sealed class PreflightCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Check_EntraDoesNotAnswer_TransientTimeout()
     {
-        Entra.EnqueueFault(new EntraFault(EntraFaultKind.Hang));
-        Entra.EnqueueFault(new EntraFault(EntraFaultKind.Hang));
+        await using PreflightHarness harness = await PreflightHarness.StartAsync(s => s["Preflight:RequestTimeout"] = "00:00:03");
+        harness.Entra.EnqueueFault(new EntraFault(EntraFaultKind.Hang));
+        harness.Entra.EnqueueFault(new EntraFault(EntraFaultKind.Hang));
 
-        PreflightException ex = await FailsAsync();
+        PreflightException ex = await Assert.ThrowsAsync<PreflightException>(() => harness.Checker.CheckAsync(harness.Request()));
 
         Assert.Equal(PreflightErrorCodes.Timeout, ex.Code);
         Assert.True(ex.IsTransient);
@@ -273,9 +274,10 @@ public sealed class PreflightCheckerTests : IAsyncLifetime
     [Fact]
     public async Task Check_StorageDoesNotAnswer_TransientTimeout()
     {
-        Blobs.EnqueueFault(new BlobFault(BlobFaultKind.Hang));
+        await using PreflightHarness harness = await PreflightHarness.StartAsync(s => s["Preflight:RequestTimeout"] = "00:00:03");
+        harness.Blobs.EnqueueFault(new BlobFault(BlobFaultKind.Hang));
 
-        PreflightException ex = await FailsAsync();
+        PreflightException ex = await Assert.ThrowsAsync<PreflightException>(() => harness.Checker.CheckAsync(harness.Request()));
 
         Assert.Equal(PreflightErrorCodes.Timeout, ex.Code);
         Assert.True(ex.IsTransient);

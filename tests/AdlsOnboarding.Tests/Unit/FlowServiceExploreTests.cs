@@ -19,7 +19,7 @@ public sealed class FlowServiceExploreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _harness = await ClientHarness.StartAsync(s => s["Adobe:RequestTimeout"] = "00:00:05");
+        _harness = await ClientHarness.StartAsync(s => s["Adobe:RequestTimeout"] = "00:00:30");
         ConnectionIds ids = await Client.CreateConnectionAsync("prod", new AdlsGen2ConnectionSpec(
             "adls-gen2-contosolake", "test", new AdlsGen2AuthParams(AccountUrl, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", new SensitiveString("the-key"), "contoso.onmicrosoft.com")));
         _connectionId = ids.Id;
