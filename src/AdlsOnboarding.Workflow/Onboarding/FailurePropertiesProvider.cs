@@ -20,6 +20,7 @@ public sealed class FailurePropertiesProvider : IExceptionPropertiesProvider
         AdobeServiceException adobe => new(adobe.Code, adobe.Detail, adobe.IsTransient, adobe.RetryAfter),
         SecretStoreException secret => new(secret.Code, secret.Detail, secret.IsTransient, secret.RetryAfter),
         AccountStoreException table => new(AccountStoreException.ErrorCode, table.Detail, table.IsTransient, RetryAfter: null),
+        Preflight.PreflightException preflight => new(preflight.Code, preflight.OperatorMessage, preflight.IsTransient, preflight.RetryAfter),
         OnboardingFailureException workflow => new(workflow.Code, workflow.Detail, workflow.IsTransient, workflow.RetryAfter),
         _ => null,
     };

@@ -62,7 +62,7 @@ public sealed class PreflightCheckerTests : IAsyncLifetime
         Assert.False(ex.IsTransient);
         Assert.Contains("AADSTS7000215", ex.OperatorMessage, StringComparison.Ordinal);
         Assert.Contains("Key Vault secret", ex.OperatorMessage, StringComparison.Ordinal);
-        Assert.IsAssignableFrom<OnboardingFailureException>(ex);
+        Assert.Equal(new ClassifiedFailure(PreflightErrorCodes.InvalidKey, ex.OperatorMessage, false, null), FailurePropertiesProvider.Classify(ex));
         Assert.Empty(Blobs.Calls);
         Assert.Contains(_harness.Logs.Entries, e => e.EventId.Id == 2102 && e.Message.Contains(PreflightErrorCodes.InvalidKey, StringComparison.Ordinal));
     }
@@ -174,6 +174,7 @@ public sealed class PreflightCheckerTests : IAsyncLifetime
         Assert.Equal(PreflightErrorCodes.Throttled, ex.Code);
         Assert.True(ex.IsTransient);
         Assert.Equal(TimeSpan.FromSeconds(7), ex.RetryAfter);
+        Assert.Equal(7000L, FailurePropertiesProvider.Classify(ex)!.ToProperties()[ClassifiedFailure.RetryAfterMsProperty]);
         Assert.Empty(Blobs.Calls);
     }
 
