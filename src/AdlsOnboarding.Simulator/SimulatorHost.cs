@@ -89,7 +89,9 @@ public static class SimulatorHost
 
     private static WebApplicationBuilder CreateBuilder()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        // Stand-ins read no settings files, so they do not watch them either: each watcher costs an inotify instance,
+        // test runs start many hosts at once, and the per-user limit (128) is shared with every process on the machine.
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         return builder;
     }
