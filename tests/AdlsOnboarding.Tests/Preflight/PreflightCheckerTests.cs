@@ -36,6 +36,7 @@ public sealed class PreflightCheckerTests : IAsyncLifetime
         Assert.Null(result.Warning);
         EntraCall signIn = Assert.Single(Entra.Calls);
         Assert.Equal(("POST", $"/{PreflightHarness.TenantId}/oauth2/v2.0/token", 200), (signIn.Method, signIn.Path, signIn.Status));
+        Assert.Equal(["client_id", "client_info", "client_secret", "grant_type", "scope"], signIn.FormFields);
         BlobCall listing = Assert.Single(Blobs.Calls);
         Assert.Equal((PreflightHarness.Account, 200, true), (listing.Account, listing.Status, listing.HadToken));
         Assert.Contains("comp=list", listing.Query, StringComparison.Ordinal);
