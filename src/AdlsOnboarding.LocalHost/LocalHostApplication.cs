@@ -48,7 +48,7 @@ public static class LocalHostApplication
             });
         }
 
-        if (string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKey"]))
+        if (string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKey"]) && string.IsNullOrEmpty(builder.Configuration["Api:StatusTokenKeySecretName"]))
         {
             // Status URLs then stop working when the host restarts; configure Api:StatusTokenKey to keep them.
             builder.Configuration["Api:StatusTokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

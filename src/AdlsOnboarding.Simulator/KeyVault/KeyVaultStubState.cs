@@ -13,6 +13,9 @@ public sealed class KeyVaultStubState
 
     public string TenantId { get; set; } = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
+    /// <summary>Answer every authenticated request 403 ForbiddenByRbac, as while a role assignment is not effective yet.</summary>
+    public bool ForbiddenByRbac { get; set; }
+
     public IReadOnlyList<(DateTimeOffset At, string Path, int Status, bool HadToken)> Calls
     {
         get
@@ -24,8 +27,11 @@ public sealed class KeyVaultStubState
         }
     }
 
-    /// <summary>Adds a new version of a secret and returns its version id (32 hex characters, as Key Vault's).</summary>
-    public string SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null)
+    /// <summary>
+    /// Adds a new version of a secret and returns its version id (32 hex characters, as Key Vault's). Key Vault keeps
+    /// creation times in whole seconds; <paramref name="createdOn"/> back-dates a version.
+    /// </summary>
+    public string SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null, DateTimeOffset? createdOn = null)
     {
         string version = Guid.NewGuid().ToString("N");
         lock (_gate)
@@ -35,10 +41,28 @@ public sealed class KeyVaultStubState
                 _secrets[name] = versions = [];
             }
 
-            versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, DateTimeOffset.UtcNow));
+            versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, createdOn ?? DateTimeOffset.UtcNow));
         }
 
         return version;
+    }
+
+    /// <summary>Removes a secret with all its versions.</summary>
+    public void DeleteSecret(string name)
+    {
+        lock (_gate)
+        {
+            _secrets.Remove(name);
+        }
+    }
+
+    /// <summary>Every version of a secret, oldest first.</summary>
+    public IReadOnlyList<StubSecretVersion> Versions(string name)
+    {
+        lock (_gate)
+        {
+            return _secrets.TryGetValue(name, out List<StubSecretVersion>? versions) ? [.. versions] : [];
+        }
     }
 
     public StubSecretVersion? Get(string name, string? version)

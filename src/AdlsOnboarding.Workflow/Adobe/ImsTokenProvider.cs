@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using AdlsOnboarding.Workflow.Secrets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,13 +9,14 @@ namespace AdlsOnboarding.Workflow.Adobe;
 
 /// <summary>
 /// Adobe IMS OAuth Server-to-Server access tokens (<c>client_credentials</c> on <c>/ims/token/v3</c>). One token is
-/// shared by the whole process and renewed a margin before <c>expires_in</c>, or at once after a gateway 401.
+/// shared by the whole process and renewed a margin before <c>expires_in</c>, or at once after a gateway 401. The
+/// client secret is read from the app's own secret store (<see cref="AppSecrets"/>), never the service principal keys'.
 /// Thread-safe; registered once.
 /// </summary>
 public sealed class ImsTokenProvider(
     IHttpClientFactory httpClientFactory,
     IOptions<AdobeOptions> options,
-    ISecretStore secrets,
+    [FromKeyedServices(AppSecrets.Key)] ISecretStore secrets,
     TimeProvider time,
     Telemetry.WorkflowMetrics metrics,
     ILogger<ImsTokenProvider> logger)

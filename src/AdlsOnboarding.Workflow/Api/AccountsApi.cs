@@ -123,6 +123,11 @@ public sealed class AccountsApi(
             return Problems.AccountNotFound(sandbox, account);
         }
 
+        if (!onboardingApi.StatusUrlsReady)
+        {
+            return onboardingApi.NotReady(request);
+        }
+
         OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.Status.Value;
         StartResult result = await starter.StartOffboardingAsync(client, new Offboarding.OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict

@@ -9,16 +9,22 @@ public sealed class ApiOptions
 {
     public const string Section = "Api";
 
-    /// <summary>HMAC-SHA256 key that signs status URLs: base64, at least 32 bytes. In Azure, a Key Vault reference.</summary>
-    [Required(AllowEmptyStrings = false)]
+    /// <summary>
+    /// HMAC-SHA256 key that signs status URLs: base64, at least 32 bytes. For runs without an app vault; in Azure the
+    /// key is read from the app vault instead (<see cref="StatusTokenKeySecretName"/>).
+    /// </summary>
     public string StatusTokenKey { get; set; } = "";
 
     /// <summary>
-    /// The Key Vault secret that holds the status-token key, where the key is kept in a vault (unset: the key is
-    /// <see cref="StatusTokenKey"/> itself). Reserved: no onboarding or registration may name it as a service
-    /// principal's key.
+    /// The secret in the app vault (<c>Secrets:AppKeyVaultUri</c>) that holds the status-token key, read with the SDK:
+    /// the newest enabled versions, refreshed every <see cref="StatusTokenKeyRefreshInterval"/>. Set: replaces
+    /// <see cref="StatusTokenKey"/>. Reserved: no onboarding or registration may name it as a service principal's key.
     /// </summary>
     public string? StatusTokenKeySecretName { get; set; }
+
+    /// <summary>How often the key's versions are listed; a new version signs once it is twice this old.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StatusTokenKeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The scheme, host and port callers reach the API at (<c>https://&lt;app&gt;.azurewebsites.net</c>): status URLs
@@ -40,21 +46,40 @@ public sealed class ApiOptions
     public int MaxRequestBodyBytes { get; set; } = 16384;
 }
 
-public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+public sealed class ApiOptionsValidator(IOptions<Secrets.SecretStoreOptions> secrets) : IValidateOptions<ApiOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiOptions options)
     {
         List<string> failures = [];
-        try
+        if (!string.IsNullOrEmpty(options.StatusTokenKeySecretName))
         {
-            if (Convert.FromBase64String(options.StatusTokenKey).Length < 32)
+            if (!string.IsNullOrEmpty(options.StatusTokenKey))
             {
-                failures.Add("Api:StatusTokenKey must decode to at least 32 bytes.");
+                failures.Add("Set Api:StatusTokenKey or Api:StatusTokenKeySecretName, not both.");
+            }
+
+            if (secrets.Value.AppKeyVaultUri is null)
+            {
+                failures.Add("Api:StatusTokenKeySecretName needs the app vault, Secrets:AppKeyVaultUri.");
             }
         }
-        catch (FormatException)
+        else if (string.IsNullOrEmpty(options.StatusTokenKey))
         {
-            failures.Add("Api:StatusTokenKey must be base64 (e.g. openssl rand -base64 32).");
+            failures.Add("Api:StatusTokenKey (or, with an app vault, Api:StatusTokenKeySecretName) is required.");
+        }
+        else
+        {
+            try
+            {
+                if (Convert.FromBase64String(options.StatusTokenKey).Length < 32)
+                {
+                    failures.Add("Api:StatusTokenKey must decode to at least 32 bytes.");
+                }
+            }
+            catch (FormatException)
+            {
+                failures.Add("Api:StatusTokenKey must be base64 (e.g. openssl rand -base64 32).");
+            }
         }
 
         if (!string.IsNullOrEmpty(options.PublicBaseUrl) && PublicBaseUri(options.PublicBaseUrl) is null)

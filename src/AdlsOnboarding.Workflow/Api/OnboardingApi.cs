@@ -48,6 +48,11 @@ public sealed class OnboardingApi(
     /// <summary>Starts or joins through <see cref="OnboardingStarter"/> and answers 202, or 409 for a different running request.</summary>
     public async Task<IResult> StartOrJoinAsync(HttpRequest request, DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default)
     {
+        if (!statusTokens.IsReady)
+        {
+            return NotReady(request);
+        }
+
         StartResult result = await starter.StartOrJoinAsync(client, input, cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
             ? Problems.Conflict(result.InstanceId, StatusUrl(result.InstanceId))
@@ -57,6 +62,11 @@ public sealed class OnboardingApi(
     /// <summary><c>GET /api/onboardings/{instanceId}?token=…</c>: 202 while running, 200 connected, 422 failed.</summary>
     public async Task<IResult> GetStatusAsync(HttpRequest request, DurableTaskClient client, string instanceId, CancellationToken cancellationToken = default)
     {
+        if (!statusTokens.IsReady)
+        {
+            return NotReady(request);
+        }
+
         string? token = request.Query["token"];
         if (!statusTokens.IsValid(instanceId, token))
         {
@@ -99,6 +109,16 @@ public sealed class OnboardingApi(
         string statusUrl = StatusUrl(instanceId);
         request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Accepted(statusUrl, new OnboardingAccepted(instanceId, status.ToString(), statusUrl));
+    }
+
+    /// <summary>False until the status-token key is loaded: a handler must then answer <see cref="NotReady"/> and start nothing.</summary>
+    public bool StatusUrlsReady => statusTokens.IsReady;
+
+    /// <summary>503 with <c>Retry-After</c>: the status-token key cannot be read yet.</summary>
+    public IResult NotReady(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.NotReady();
     }
 
     public string StatusUrl(string instanceId) =>

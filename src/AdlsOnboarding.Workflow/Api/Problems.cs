@@ -32,6 +32,13 @@ public static class Problems
         title: "The status token is missing, altered or expired.",
         detail: "Use the status URL from the latest 202 answer.");
 
+    /// <summary>503 while the status-token key cannot be read yet (just after a deployment): nothing was started.</summary>
+    public static IResult NotReady() => Results.Problem(
+        statusCode: StatusCodes.Status503ServiceUnavailable,
+        type: TypeBase + "not-ready",
+        title: "The service is starting.",
+        detail: "Its status-token key cannot be read yet. Nothing was started; retry after Retry-After.");
+
     public static IResult NotFound(string instanceId) => Results.Problem(
         statusCode: StatusCodes.Status404NotFound,
         type: TypeBase + "not-found",

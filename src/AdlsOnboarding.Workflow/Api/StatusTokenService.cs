@@ -7,21 +7,30 @@ namespace AdlsOnboarding.Workflow.Api;
 
 /// <summary>
 /// Signs and checks the short-lived, read-only token in a status URL. A token is valid for one instance until its
-/// expiry: <c>{expiry unix seconds}.{base64url HMAC-SHA256("status|{instanceId}|{expiry}")}</c>.
+/// expiry: <c>{expiry unix seconds}.{base64url HMAC-SHA256("status|{instanceId}|{expiry}")}</c>, signed with the
+/// current key and accepted under any key in force (a key rotation does not break URLs in flight).
 /// </summary>
-public sealed class StatusTokenService(IOptions<ApiOptions> options, TimeProvider time)
+public sealed class StatusTokenService(IStatusTokenKeys keys, IOptions<ApiOptions> options, TimeProvider time)
 {
-    private byte[] Key => Convert.FromBase64String(options.Value.StatusTokenKey);
+    /// <summary>With the one key of <c>Api:StatusTokenKey</c>.</summary>
+    public StatusTokenService(IOptions<ApiOptions> options, TimeProvider time)
+        : this(new ConfiguredStatusTokenKeys(options), options, time)
+    {
+    }
+
+    /// <summary>False while the keys cannot be read yet: then nothing may be started, since no status URL can be given.</summary>
+    public bool IsReady => keys.Current is not null;
 
     public string Issue(string instanceId)
     {
+        StatusTokenKeySet current = keys.Current ?? throw new InvalidOperationException("The status-token key is not loaded yet; check IsReady first.");
         long expiry = (time.GetUtcNow() + options.Value.StatusTokenLifetime).ToUnixTimeSeconds();
-        return string.Create(CultureInfo.InvariantCulture, $"{expiry}.{Sign(instanceId, expiry)}");
+        return string.Create(CultureInfo.InvariantCulture, $"{expiry}.{Sign(current.SigningKey, instanceId, expiry)}");
     }
 
     public bool IsValid(string instanceId, string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 128)
+        if (string.IsNullOrEmpty(token) || token.Length > 128 || keys.Current is not { } current)
         {
             return false;
         }
@@ -32,14 +41,20 @@ public sealed class StatusTokenService(IOptions<ApiOptions> options, TimeProvide
             return false;
         }
 
-        byte[] expected = Encoding.ASCII.GetBytes(Sign(instanceId, expiry));
         byte[] actual = Encoding.ASCII.GetBytes(token[(dot + 1)..]);
-        return CryptographicOperations.FixedTimeEquals(expected, actual) && time.GetUtcNow().ToUnixTimeSeconds() < expiry;
+        bool signed = false;
+        foreach (byte[] key in current.VerificationKeys)
+        {
+            // Every key is tried, so the time taken does not tell which one matched.
+            signed |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(key, instanceId, expiry)), actual);
+        }
+
+        return signed && time.GetUtcNow().ToUnixTimeSeconds() < expiry;
     }
 
-    private string Sign(string instanceId, long expiry)
+    private static string Sign(byte[] key, string instanceId, long expiry)
     {
-        byte[] mac = HMACSHA256.HashData(Key, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"status|{instanceId}|{expiry}")));
+        byte[] mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"status|{instanceId}|{expiry}")));
         return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 }

@@ -26,7 +26,11 @@ public static class WorkflowServiceCollectionExtensions
     {
         services.AddOptions<AdobeOptions>().BindConfiguration(AdobeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdobeOptions>, AdobeOptionsValidator>();
-        services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.Section).ValidateDataAnnotations()
+            .Validate(
+                o => o.AppKeyVaultUri is null || o.KeyVaultUri is null || !AppSecrets.SameVault(o.AppKeyVaultUri, o.KeyVaultUri),
+                "Secrets:AppKeyVaultUri must be another vault than Secrets:KeyVaultUri: the app's own secrets live apart from service principal keys.")
+            .ValidateOnStart();
         services.AddOptions<AccountStoreOptions>().BindConfiguration(AccountStoreOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.TableServiceUri is not null || !string.IsNullOrEmpty(o.ConnectionString), "Storage:TableServiceUri (or, locally, Storage:ConnectionString) is required.")
             .ValidateOnStart();
@@ -56,35 +60,20 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<Telemetry.WorkflowMetrics>();
         services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());
 
-        // Secrets: Key Vault when a vault is configured, local configuration otherwise.
-        services.TryAddSingleton(sp =>
-        {
-            SecretStoreOptions options = sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value;
-            SecretClientOptions clientOptions = new() { Retry = { MaxRetries = options.KeyVaultMaxRetries, Delay = TimeSpan.FromMilliseconds(500) } };
-            TokenCredential credential = sp.GetRequiredService<TokenCredential>();
-            bool loopbackVault = options.KeyVaultUri!.IsLoopback;
-            if (credential is LoopbackStaticTokenCredential && !loopbackVault)
-            {
-                throw new InvalidOperationException("Azure:Credential=LoopbackStaticToken is only for a Key Vault stand-in on loopback.");
-            }
-
-            if (loopbackVault && !string.IsNullOrEmpty(options.LoopbackCertificateThumbprint))
-            {
-                string thumbprint = options.LoopbackCertificateThumbprint;
-                clientOptions.DisableChallengeResourceVerification = true;
-                clientOptions.Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClientHandler
-                {
-                    ServerCertificateCustomValidationCallback = (_, certificate, _, _) => string.Equals(certificate?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
-                });
-            }
-
-            sp.GetService<Action<SecretClientOptions>>()?.Invoke(clientOptions);
-            return new SecretClient(options.KeyVaultUri!, credential, clientOptions);
-        });
+        // Secrets: Key Vault when a vault is configured, local configuration otherwise. The app's own secrets live in
+        // a vault of their own when one is configured, and only there.
+        services.TryAddSingleton(sp => CreateSecretClient(sp, sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri!));
+        services.TryAddKeyedSingleton(AppSecrets.Key, (sp, _) => CreateSecretClient(sp,
+            sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.AppKeyVaultUri
+            ?? throw new InvalidOperationException("Secrets:AppKeyVaultUri is not set.")));
         services.TryAddSingleton<ISecretStore>(sp =>
             sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is null
                 ? ActivatorUtilities.CreateInstance<LocalSecretStore>(sp)
                 : ActivatorUtilities.CreateInstance<KeyVaultSecretStore>(sp));
+        services.TryAddKeyedSingleton<ISecretStore>(AppSecrets.Key, (sp, _) =>
+            sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.AppKeyVaultUri is null
+                ? sp.GetRequiredService<ISecretStore>()
+                : new KeyVaultSecretStore(sp.GetRequiredKeyedService<SecretClient>(AppSecrets.Key), sp.GetRequiredService<TimeProvider>()));
 
         // Account records: identity-based in Azure, a connection string for Azurite.
         services.TryAddSingleton(sp =>
@@ -114,6 +103,12 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddTransient<Offboarding.DeleteConnectionActivity>();
         services.TryAddSingleton<Rotation.SecretEventHandler>();
 
+        services.TryAddSingleton<ConfiguredStatusTokenKeys>();
+        services.TryAddSingleton<KeyVaultStatusTokenKeys>();
+        services.TryAddSingleton<IStatusTokenKeys>(sp => string.IsNullOrEmpty(sp.GetRequiredService<IOptions<ApiOptions>>().Value.StatusTokenKeySecretName)
+            ? sp.GetRequiredService<ConfiguredStatusTokenKeys>()
+            : sp.GetRequiredService<KeyVaultStatusTokenKeys>());
+        services.AddHostedService<StatusTokenKeysLoader>();
         services.TryAddSingleton<StatusTokenService>();
         services.TryAddSingleton<PublicUrlBuilder>();
         services.TryAddSingleton<OnboardingRequestValidator>();
@@ -123,6 +118,31 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<AccountsApi>();
         services.TryAddSingleton<OnboardingApi>();
         return services;
+    }
+
+    /// <summary>A vault client with the app's credential; a stand-in on loopback is trusted by its certificate only.</summary>
+    private static SecretClient CreateSecretClient(IServiceProvider sp, Uri vault)
+    {
+        SecretStoreOptions options = sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value;
+        SecretClientOptions clientOptions = new() { Retry = { MaxRetries = options.KeyVaultMaxRetries, Delay = TimeSpan.FromMilliseconds(500) } };
+        TokenCredential credential = sp.GetRequiredService<TokenCredential>();
+        if (credential is LoopbackStaticTokenCredential && !vault.IsLoopback)
+        {
+            throw new InvalidOperationException("Azure:Credential=LoopbackStaticToken is only for a Key Vault stand-in on loopback.");
+        }
+
+        if (vault.IsLoopback && !string.IsNullOrEmpty(options.LoopbackCertificateThumbprint))
+        {
+            string thumbprint = options.LoopbackCertificateThumbprint;
+            clientOptions.DisableChallengeResourceVerification = true;
+            clientOptions.Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, certificate, _, _) => string.Equals(certificate?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
+            });
+        }
+
+        sp.GetService<Action<SecretClientOptions>>()?.Invoke(clientOptions);
+        return new SecretClient(vault, credential, clientOptions);
     }
 
     /// <summary>Registers the orchestrator and activities with a Durable Task worker (local host, tests).</summary>

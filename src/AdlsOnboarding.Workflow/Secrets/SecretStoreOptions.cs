@@ -5,8 +5,18 @@ public sealed class SecretStoreOptions
 {
     public const string Section = "Secrets";
 
-    /// <summary>The vault, e.g. <c>https://my-vault.vault.azure.net/</c>. Unset: secrets come from <see cref="Local"/>.</summary>
+    /// <summary>
+    /// The vault of the service principal keys, e.g. <c>https://my-vault.vault.azure.net/</c>. Unset: they come from
+    /// <see cref="Local"/>.
+    /// </summary>
     public Uri? KeyVaultUri { get; set; }
+
+    /// <summary>
+    /// The vault of the app's own secrets (the IMS client secret, the status-token key), which the app reads from
+    /// nowhere else, so that no request naming a secret can reach them. Unset (local runs): the app's secrets come
+    /// from where the service principal keys come from.
+    /// </summary>
+    public Uri? AppKeyVaultUri { get; set; }
 
     /// <summary>
     /// For local runs only: secret name → value, from <c>local.settings.json</c>, user secrets or environment
@@ -16,7 +26,7 @@ public sealed class SecretStoreOptions
 
     /// <summary>
     /// For a Key Vault stand-in on loopback only (local runs, reliability suites): trust exactly the server certificate
-    /// with this SHA-1 thumbprint, and accept its bearer challenge. Ignored unless <see cref="KeyVaultUri"/> is loopback.
+    /// with this SHA-1 thumbprint, and accept its bearer challenge. Applies to each vault that is loopback, no other.
     /// </summary>
     public string? LoopbackCertificateThumbprint { get; set; }
 
