@@ -8,11 +8,18 @@ namespace AdlsOnboarding.Workflow.Api;
 /// The OpenAPI description of the whole HTTP API, one source for both hosts: version 3.0 at
 /// <c>/api/openapi.json</c> and 2.0 at <c>/api/swagger.json</c> (Logic Apps custom connectors import 2.0 only).
 /// The same documents are checked in under <c>docs/</c>; a test keeps them, the routes and this class in step.
+/// The 2.0 document carries what a custom connector shows its users: a host to replace on import, a title
+/// (<c>x-ms-summary</c>) for each parameter, a description for each operation, and the operations a workflow never
+/// calls itself hidden (<c>x-ms-visibility: internal</c>: the status URL, which the HTTP action polls on its own, and
+/// the documents).
 /// </summary>
 public static class OnboardingOpenApi
 {
     public const string OpenApiRoute = "openapi.json";
     public const string SwaggerRoute = "swagger.json";
+
+    /// <summary>Stands for the Function App's host name; replace it when importing the document as a connector.</summary>
+    public const string PlaceholderHost = "your-function-app.azurewebsites.net";
 
     private static readonly Lazy<Task<string>> V3 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi3_0));
     private static readonly Lazy<Task<string>> V2 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi2_0));
@@ -59,6 +66,7 @@ public static class OnboardingOpenApi
                 },
             },
             Paths = new OpenApiPaths(),
+            Servers = [new OpenApiServer { Url = "https://" + PlaceholderHost + "/", Description = "The Function App (azd env get-value AZURE_FUNCTION_APP_URL)." }],
         };
 
         IDictionary<string, IOpenApiSchema> schemas = document.Components.Schemas;
@@ -179,7 +187,9 @@ public static class OnboardingOpenApi
                     RequestBody = new OpenApiRequestBody
                     {
                         Required = true,
+                        Description = "The account to onboard.",
                         Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = Ref("OnboardingRequest", document) } },
+                        Extensions = Summary("Onboarding Request"),
                     },
                     Responses = new OpenApiResponses
                     {
@@ -188,6 +198,7 @@ public static class OnboardingOpenApi
                         ["401"] = MissingKey(document),
                         ["409"] = Problem("A different onboarding of this account is running.", document),
                         ["415"] = Problem("The body is not JSON.", document),
+                        ["503"] = NotReady(document),
                     },
                 },
             },
@@ -201,12 +212,13 @@ public static class OnboardingOpenApi
                 {
                     OperationId = "GetOnboardingStatus",
                     Summary = "Status of an onboarding or offboarding (the URL from Location)",
-                    Description = "Needs no key: the token in the URL is signed for this one instance and expires. 202 while running, 200 connected (or offboarded), 422 failed (a 4xx: not to be retried).",
+                    Description = "Needs no key: the token in the URL is signed for this one instance and expires. 202 while running, 200 connected (or offboarded), 422 failed (a 4xx: not to be retried). A Logic Apps HTTP action polls it by itself: hidden in connectors.",
                     Security = [],
+                    Extensions = Internal(),
                     Parameters =
                     [
-                        new OpenApiParameter { Name = "instanceId", In = ParameterLocation.Path, Required = true, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
-                        new OpenApiParameter { Name = "token", In = ParameterLocation.Query, Required = true, Description = "The signed status token from the Location URL.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        new OpenApiParameter { Name = "instanceId", In = ParameterLocation.Path, Required = true, Description = "The onboarding's instance id.", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Extensions = Summary("Instance ID") },
+                        new OpenApiParameter { Name = "token", In = ParameterLocation.Query, Required = true, Description = "The signed status token from the Location URL.", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Extensions = Summary("Status Token") },
                     ],
                     Responses = new OpenApiResponses
                     {
@@ -215,14 +227,15 @@ public static class OnboardingOpenApi
                         ["401"] = Problem("The token is missing, altered or expired.", document),
                         ["404"] = Problem("No such onboarding.", document),
                         ["422"] = Problem("The onboarding failed; errorCode says why.", document),
+                        ["503"] = NotReady(document),
                     },
                 },
             },
         };
 
         OpenApiSecurityRequirement functionKey = new() { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] };
-        OpenApiParameter sandboxParameter = new() { Name = "sandbox", In = ParameterLocation.Path, Required = true, Schema = SandboxName() };
-        OpenApiParameter accountParameter = new() { Name = "account", In = ParameterLocation.Path, Required = true, Description = "The storage account name.", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ValidationRules.AccountNamePattern, MaxLength = ValidationRules.MaxAccountNameLength } };
+        OpenApiParameter sandboxParameter = new() { Name = "sandbox", In = ParameterLocation.Path, Required = true, Description = "The Experience Platform sandbox.", Schema = SandboxName(), Extensions = Summary("Sandbox") };
+        OpenApiParameter accountParameter = new() { Name = "account", In = ParameterLocation.Path, Required = true, Description = "The storage account name.", Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ValidationRules.AccountNamePattern, MaxLength = ValidationRules.MaxAccountNameLength }, Extensions = Summary("Storage Account") };
         document.Paths["/api/" + AccountsApi.AccountRoute] = new OpenApiPathItem
         {
             Operations = new Dictionary<HttpMethod, OpenApiOperation>
@@ -237,7 +250,9 @@ public static class OnboardingOpenApi
                     RequestBody = new OpenApiRequestBody
                     {
                         Required = true,
+                        Description = "The account's registration.",
                         Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = Ref("AccountRegistration", document) } },
+                        Extensions = Summary("Registration"),
                     },
                     Responses = new OpenApiResponses
                     {
@@ -263,12 +278,14 @@ public static class OnboardingOpenApi
                         ["401"] = MissingKey(document),
                         ["404"] = Problem("Not registered.", document),
                         ["409"] = Problem("Another operation of this account is running.", document),
+                        ["503"] = NotReady(document),
                     },
                 },
                 [HttpMethod.Get] = new OpenApiOperation
                 {
                     OperationId = "GetAccount",
                     Summary = "One account of the registry",
+                    Description = "The account's registration and where its onboarding stands: status, connection id and etag, the last error and whether the sweep retries it.",
                     Security = [functionKey],
                     Parameters = [sandboxParameter, accountParameter],
                     Responses = new OpenApiResponses
@@ -290,13 +307,14 @@ public static class OnboardingOpenApi
                 {
                     OperationId = "ListAccounts",
                     Summary = "Accounts of the registry with their status, a page at a time",
+                    Description = "Filters by sandbox and status; pass continuationToken from one page to get the next (null on the last page).",
                     Security = [functionKey],
                     Parameters =
                     [
-                        new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Description = "Only accounts of this sandbox.", Schema = SandboxName() },
-                        new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()) },
-                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
-                        new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Description = "Only accounts of this sandbox.", Schema = SandboxName(), Extensions = Summary("Sandbox") },
+                        new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Description = "Only accounts with this status.", Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()), Extensions = Summary("Status") },
+                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Description = "Accounts per page (default 100).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Extensions = Summary("Page Size") },
+                        new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Description = "The previous page's continuationToken.", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Extensions = Summary("Continuation Token") },
                     ],
                     Responses = new OpenApiResponses
                     {
@@ -322,6 +340,8 @@ public static class OnboardingOpenApi
                     {
                         OperationId = id,
                         Summary = summary,
+                        Description = "The same document as docs/" + route + " in the repository.",
+                        Extensions = Internal(),
                         Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("functionKey", document)] = [] }],
                         Responses = new OpenApiResponses
                         {
@@ -339,8 +359,26 @@ public static class OnboardingOpenApi
     private static async Task<string> SerializeAsync(OpenApiSpecVersion version)
     {
         string json = await Build().SerializeAsJsonAsync(version);
+        JsonObject root = JsonNode.Parse(json)!.AsObject();
+        if (version == OpenApiSpecVersion.OpenApi2_0 && !root.ContainsKey("basePath"))
+        {
+            // The writer leaves basePath out for a server URL without a path; connectors want it (paths start /api/).
+            JsonObject withBasePath = [];
+            foreach ((string name, JsonNode? value) in root.ToList())
+            {
+                root.Remove(name);
+                withBasePath[name] = value;
+                if (name == "host")
+                {
+                    withBasePath["basePath"] = "/";
+                }
+            }
+
+            root = withBasePath;
+        }
+
         // Stable formatting for the checked-in copies.
-        return JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     // The fields' rules come from ValidationRules, the class the validator and the registry routes use.
@@ -371,6 +409,15 @@ public static class OnboardingOpenApi
     };
 
     private static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    /// <summary>The title a custom connector shows for a parameter.</summary>
+    private static Dictionary<string, IOpenApiExtension> Summary(string title) => new() { ["x-ms-summary"] = new JsonNodeExtension(JsonValue.Create(title)) };
+
+    /// <summary>Hidden from a custom connector's users.</summary>
+    private static Dictionary<string, IOpenApiExtension> Internal() => new() { ["x-ms-visibility"] = new JsonNodeExtension(JsonValue.Create("internal")) };
+
+    private static OpenApiResponse NotReady(OpenApiDocument document) =>
+        Problem("Starting: the status-token key cannot be read yet; nothing was started. Retry after Retry-After.", document);
 
     private static OpenApiResponse MissingKey(OpenApiDocument document) => Problem("Missing or wrong key.", document);
 
