@@ -10,6 +10,9 @@ public enum SecretEventKind
 {
     NewVersionCreated,
     NearExpiry,
+
+    /// <summary>The version has expired (Key Vault answers it still, so nothing else would notice).</summary>
+    Expired,
 }
 
 /// <summary>A Key Vault secret event: which vault, which secret, which version. No value (Key Vault never sends one).</summary>
@@ -24,6 +27,7 @@ public static class KeyVaultSecretEventParser
 {
     public const string NewVersionCreatedType = "Microsoft.KeyVault.SecretNewVersionCreated";
     public const string NearExpiryType = "Microsoft.KeyVault.SecretNearExpiry";
+    public const string ExpiredType = "Microsoft.KeyVault.SecretExpired";
 
     public static bool TryParse(string message, out IReadOnlyList<KeyVaultSecretEvent> events, out string? error)
     {
@@ -82,6 +86,7 @@ public static class KeyVaultSecretEventParser
         {
             NewVersionCreatedType => SecretEventKind.NewVersionCreated,
             NearExpiryType => SecretEventKind.NearExpiry,
+            ExpiredType => SecretEventKind.Expired,
             _ => null,
         };
         if (kind is null || data is null)

@@ -39,7 +39,7 @@ public sealed class SecretEventHandler(
         int started = 0, deferred = 0, flagged = 0;
         foreach (KeyVaultSecretEvent secretEvent in events.Where(IsOurVault))
         {
-            if (secretEvent.Kind == SecretEventKind.NearExpiry)
+            if (secretEvent.Kind is SecretEventKind.NearExpiry or SecretEventKind.Expired)
             {
                 flagged += await FlagNearExpiryAsync(secretEvent, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -110,8 +110,18 @@ public sealed class SecretEventHandler(
                 continue;
             }
 
+            // An expired key is marked as a near-expiry one is (the mark clears when a new version reaches Adobe), and
+            // logged as an error: Adobe's source fails with it from now on.
             await records.FlagNearExpiryAsync(record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false);
-            Logs.SecretNearExpiry(logger, secretEvent.SecretName, record.PartitionKey, record.RowKey, secretEvent.ExpiresOn);
+            if (secretEvent.Kind == SecretEventKind.Expired)
+            {
+                Logs.SecretExpired(logger, secretEvent.SecretName, record.PartitionKey, record.RowKey, secretEvent.ExpiresOn);
+            }
+            else
+            {
+                Logs.SecretNearExpiry(logger, secretEvent.SecretName, record.PartitionKey, record.RowKey, secretEvent.ExpiresOn);
+            }
+
             flagged++;
         }
 

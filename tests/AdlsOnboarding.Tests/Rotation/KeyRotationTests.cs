@@ -134,4 +134,19 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.True(flagged.SecretNearExpiry);
         Assert.False((await _harness.RecordAsync("prod", "expiring"))!.SecretNearExpiry);
     }
+
+    [Fact]
+    public async Task ExpiredEvent_FlagsTheRecordLogsAnErrorAndStartsNothing()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("expired"));
+        int creates = _harness.Adobe.State.Calls.Count;
+
+        SecretEventReport report = await SendAsync(KeyVaultEvents.Expired(WorkflowHarness.ServicePrincipalSecretName, _harness.ServicePrincipalKeyVersion));
+
+        Assert.Equal(1, report.Flagged);
+        Assert.Equal(0, report.RotationsStarted);
+        Assert.True((await _harness.RecordAsync("prod", "expired"))!.SecretNearExpiry);
+        Assert.Contains(_harness.Logs.Entries, e => e.EventId.Id == 1303);
+        Assert.Equal(creates, _harness.Adobe.State.Calls.Count);
+    }
 }

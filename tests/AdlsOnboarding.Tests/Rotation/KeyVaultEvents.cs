@@ -9,6 +9,9 @@ public static class KeyVaultEvents
     public static string NearExpiry(string secretName, string version, string vault = "contoso-kv") =>
         Event("Microsoft.KeyVault.SecretNearExpiry", secretName, version, vault);
 
+    public static string Expired(string secretName, string version, string vault = "contoso-kv") =>
+        Event("Microsoft.KeyVault.SecretExpired", secretName, version, vault);
+
     private static string Event(string type, string secretName, string version, string vault) => $$"""
         [{
           "id": "{{Guid.NewGuid()}}",
