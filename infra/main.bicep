@@ -1,5 +1,6 @@
-// AdlsOnboarding on Azure: `azd up` provisions this and deploys src/AdlsOnboarding.Functions.
-// Managed identity everywhere, no shared keys, least-privilege roles.
+// AdlsOnboarding on Azure: `azd up` provisions this and deploys src/AdlsOnboarding.Functions; the azd hooks in
+// infra/hooks/ do what a template must not (see azure.yaml). Managed identity everywhere, no shared keys, least-privilege
+// roles, and nothing random or secret computed here: a second `azd up` with nothing changed changes nothing.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -11,22 +12,22 @@ param environmentName string
 @description('Region of every resource (must offer Flex Consumption).')
 param location string
 
-@description('Object id of the deploying user, given Key Vault Secrets Officer to load service principal keys. azd sets it.')
+@description('Object id of the identity running the deployment (azd sets AZURE_PRINCIPAL_ID), given Key Vault Secrets Officer on both vaults to load secrets. Empty: no role.')
 param principalId string = ''
 
-@description('Key Vault name. Empty on the first deployment: a new unique name is made (purge protection keeps a deleted vault\'s name for 90 days); azd then keeps it in AZURE_KEY_VAULT_NAME.')
+@allowed(['User', 'ServicePrincipal'])
+@description('What principalId is: User for a person, ServicePrincipal for CI (AZURE_PRINCIPAL_TYPE). A mismatch fails the role assignment (UnmatchedPrincipalType).')
+param principalType string = 'User'
+
+@minLength(8)
+@description('Makes the vault names unique to this environment. Random, made once by the preprovision hook and kept in AZURE_KEY_VAULT_NAME_SEED, so that a retry after a failed first provision reuses the same vaults.')
+param keyVaultNameSeed string
+
+@description('Name of the service principal keys\' vault. Empty: derived from keyVaultNameSeed; azd then keeps it in AZURE_KEY_VAULT_NAME.')
 param keyVaultName string = ''
 
-@description('Makes a new vault name unique per first deployment. Leave the default.')
-param keyVaultNameSeed string = utcNow()
-
-@secure()
-@description('Seed of the status-token HMAC key (stored in Key Vault only). Leave the default.')
-param statusTokenKeySeed string = newGuid()
-
-@secure()
-@description('The Adobe IMS client secret. Leave empty and load it with az keyvault secret set (see README).')
-param adobeClientSecret string = ''
+@description('Name of the app\'s own vault (IMS client secret, status-token key). Empty: derived from keyVaultNameSeed; azd then keeps it in AZURE_APP_KEY_VAULT_NAME.')
+param appKeyVaultName string = ''
 
 param adobeClientId string
 param adobeOrgId string
@@ -38,8 +39,13 @@ param adobeConnectionSpecId string = 'b3ba5556-48be-44b7-8b85-ff2b69b46dc4'
 
 @minValue(1)
 @maxValue(1000)
-@description('Most Function App instances; with 10 activities per instance, the app-wide bound on concurrent Adobe calls is 10 x this.')
-param maximumInstanceCount int = 10
+@description('Most on-demand instances of each function group. 40 is accepted in every region (lower values only in some: InvalidMaximumInstanceCount).')
+param maximumInstanceCount int = 40
+
+@minValue(1)
+@maxValue(64)
+@description('Flow Service calls one instance makes at once (Adobe:MaxConcurrentCalls). App-wide bound: this x (maximumInstanceCount + the durable group\'s always-ready instance).')
+param adobeMaxConcurrentCalls int = 8
 
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
@@ -47,12 +53,11 @@ param instanceMemoryMB int = 2048
 @description('NCRONTAB schedule (with seconds) of the registry sweep that onboards newly registered accounts.')
 param sweepSchedule string = '0 */5 * * * *'
 
-@description('Deploy the sample Logic App that onboards an account with the asynchronous pattern.')
-param deployLogicAppSample bool = true
-
 var tags = { 'azd-env-name': environmentName, application: 'adls-onboarding' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
-var vaultName = empty(keyVaultName) ? 'kv-${take(uniqueString(subscription().id, environmentName, keyVaultNameSeed), 13)}' : keyVaultName
+var keysVaultName = empty(keyVaultName) ? 'kv-${take(uniqueString(subscription().id, environmentName, keyVaultNameSeed), 13)}' : keyVaultName
+var appVaultName = empty(appKeyVaultName) ? 'kva-${take(uniqueString(subscription().id, environmentName, keyVaultNameSeed, 'app'), 13)}' : appKeyVaultName
+var statusTokenSecretName = 'status-token-key'
 var deploymentContainerName = 'app-package-${take(token, 8)}'
 var accountTableName = 'AdlsAccounts'
 var eventsQueueName = 'keyvault-events'
@@ -96,21 +101,46 @@ module storage 'app/storage.bicep' = {
   }
 }
 
-module vault 'app/keyvault.bicep' = {
+// Service principal keys only; its secret events go to the app.
+module keysVault 'app/keyvault.bicep' = {
   scope: group
   params: {
     location: location
     tags: tags
-    keyVaultName: vaultName
+    keyVaultName: keysVaultName
     workspaceId: monitoring.outputs.workspaceId
-    statusTokenKey: base64('${statusTokenKeySeed}${guid(statusTokenKeySeed, environmentName)}')
-    adobeClientSecret: adobeClientSecret
-    adobeClientSecretName: adobeClientSecretName
+  }
+}
+
+// The app's own secrets only, so that no request naming a secret (and no tag mistake) can reach them.
+module appVault 'app/keyvault.bicep' = {
+  scope: group
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: appVaultName
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module roles 'app/role-assignments.bicep' = {
+  scope: group
+  params: {
+    appPrincipalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keysVaultName: keysVault.outputs.name
+    appVaultName: appVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
   }
 }
 
 module functionApp 'app/function-app.bicep' = {
   scope: group
+  // The app starts reading storage and both vaults at once: its roles exist first. (They may take minutes more to
+  // take effect; the app answers 503 until it can read its status-token key, and retries.)
+  dependsOn: [roles]
   params: {
     location: location
     tags: tags
@@ -124,9 +154,9 @@ module functionApp 'app/function-app.bicep' = {
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
-    keyVaultName: vault.outputs.name
-    keyVaultUri: vault.outputs.uri
-    statusTokenSecretName: vault.outputs.statusTokenName
+    keysVaultUri: keysVault.outputs.uri
+    appVaultUri: appVault.outputs.uri
+    statusTokenSecretName: statusTokenSecretName
     accountTableName: accountTableName
     taskHubName: 'AdlsOnboarding'
     maximumInstanceCount: maximumInstanceCount
@@ -138,6 +168,7 @@ module functionApp 'app/function-app.bicep' = {
     adobeScopes: adobeScopes
     adobeClientSecretName: adobeClientSecretName
     adobeConnectionSpecId: adobeConnectionSpecId
+    adobeMaxConcurrentCalls: adobeMaxConcurrentCalls
     sweepSchedule: sweepSchedule
     eventsQueueName: eventsQueueName
   }
@@ -148,32 +179,10 @@ module keyVaultEvents 'app/keyvault-events.bicep' = {
   params: {
     location: location
     tags: tags
-    keyVaultName: vault.outputs.name
+    keyVaultName: keysVault.outputs.name
     storageAccountName: storage.outputs.name
     eventsQueueName: eventsQueueName
     deadLetterContainerName: deadLetterContainerName
-  }
-}
-
-module roles 'app/role-assignments.bicep' = {
-  scope: group
-  params: {
-    appPrincipalId: identity.outputs.principalId
-    storageAccountName: storage.outputs.name
-    keyVaultName: vault.outputs.name
-    appInsightsName: monitoring.outputs.appInsightsName
-    deployerPrincipalId: principalId
-  }
-}
-
-module logicApp 'app/logic-app-sample.bicep' = if (deployLogicAppSample) {
-  scope: group
-  params: {
-    location: location
-    tags: tags
-    logicAppName: 'logic-onboard-${token}'
-    functionAppName: functionApp.outputs.name
-    functionAppUrl: 'https://${functionApp.outputs.defaultHostName}'
   }
 }
 
@@ -182,8 +191,10 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = group.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
-output AZURE_KEY_VAULT_NAME string = vault.outputs.name
-output AZURE_KEY_VAULT_URI string = vault.outputs.uri
+output AZURE_KEY_VAULT_NAME string = keysVault.outputs.name
+output AZURE_KEY_VAULT_URI string = keysVault.outputs.uri
+output AZURE_APP_KEY_VAULT_NAME string = appVault.outputs.name
+output AZURE_APP_KEY_VAULT_URI string = appVault.outputs.uri
+output STATUS_TOKEN_KEY_SECRET_NAME string = statusTokenSecretName
+output ADOBE_CLIENT_SECRET_NAME string = adobeClientSecretName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
-output AZURE_LOGIC_APP_NAME string = deployLogicAppSample ? logicApp!.outputs.name : ''
-

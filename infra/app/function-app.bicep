@@ -12,16 +12,24 @@ param queueEndpoint string
 param tableEndpoint string
 param deploymentContainerName string
 param appInsightsConnectionString string
-param keyVaultName string
-param keyVaultUri string
+@description('The service principal keys\' vault.')
+param keysVaultUri string
+
+@description('The app\'s own vault: IMS client secret and status-token key.')
+param appVaultUri string
+
+@description('The secret in the app vault that holds the status-token key (read with the SDK, versions refreshed).')
 param statusTokenSecretName string
 param accountTableName string
 param taskHubName string
 
 @minValue(1)
 @maxValue(1000)
-@description('Flex Consumption scale-out limit. Each instance runs at most 10 activities at once (host.json), so this bounds the app-wide concurrency towards Adobe.')
+@description('Most on-demand instances per function group (Flex Consumption); the always-ready instance comes on top.')
 param maximumInstanceCount int
+
+@description('Flow Service calls one instance makes at once (Adobe:MaxConcurrentCalls).')
+param adobeMaxConcurrentCalls int
 
 @allowed([2048, 4096])
 param instanceMemoryMB int
@@ -66,7 +74,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -86,7 +93,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
-        // Microsoft recommends always-ready instances for the durable group on Flex Consumption.
+        // Microsoft recommends one always-ready instance for the durable group on Flex Consumption. It comes on top
+        // of maximumInstanceCount (which bounds the on-demand instances of each group): see docs/deploy.md.
         alwaysReady: [
           { name: 'durable', instanceCount: 1 }
         ]
@@ -113,7 +121,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       DurableTaskHubName: taskHubName
       Azure__Credential: 'ManagedIdentity'
       Azure__ManagedIdentityClientId: identityClientId
-      Secrets__KeyVaultUri: keyVaultUri
+      Secrets__KeyVaultUri: keysVaultUri
+      Secrets__AppKeyVaultUri: appVaultUri
       Storage__TableServiceUri: tableEndpoint
       Storage__TableName: accountTableName
       Adobe__FlowServiceUrl: adobeFlowServiceUrl
@@ -123,6 +132,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Adobe__Scopes: adobeScopes
       Adobe__ClientSecretName: adobeClientSecretName
       Adobe__ConnectionSpecId: adobeConnectionSpecId
+      Adobe__MaxConcurrentCalls: string(adobeMaxConcurrentCalls)
       // The registry sweep's timer trigger reads %OnboardingSweepSchedule%.
       OnboardingSweepSchedule: sweepSchedule
       // The queue trigger reads Key Vault's events from here (%KeyVaultEventsQueue%).
@@ -130,8 +140,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       // Finished orchestrations' history older than Retention__MaxAge is purged nightly (the account table keeps the audit).
       HistoryPurgeSchedule: '0 0 3 * * *'
       Retention__MaxAge: '30.00:00:00'
-      // A Key Vault reference, resolved by the platform with the app's identity: the key is not an app setting.
-      Api__StatusTokenKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${statusTokenSecretName})'
+      // Not a Key Vault reference (one version, refreshed about daily, its literal text when unresolved): the app reads
+      // the key's versions with the SDK and answers 503 until it can.
+      Api__StatusTokenKeySecretName: statusTokenSecretName
+      // Status URLs point here, never at a host a request names.
+      Api__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
     }
   }
 }

@@ -1,6 +1,7 @@
-// Key Vault's secret events to the app: the vault's Event Grid system topic delivers SecretNewVersionCreated and
-// SecretNearExpiry to a Storage queue with its own managed identity (no keys, no webhook handshake), and dead-letters
-// what it cannot deliver to a blob container. The app reads the queue with a queue trigger.
+// Key Vault's secret events to the app: the service principal keys' vault has an Event Grid system topic that
+// delivers SecretNewVersionCreated, SecretNearExpiry and SecretExpired to a Storage queue with its own managed
+// identity (no keys, no webhook handshake), and dead-letters what it cannot deliver to a blob container. The app
+// reads the queue with a queue trigger.
 param location string
 param tags object
 param keyVaultName string
@@ -14,9 +15,25 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+
+  resource blobs 'blobServices' existing = {
+    name: 'default'
+
+    resource deadLetters 'containers' existing = {
+      name: deadLetterContainerName
+    }
+  }
+
+  resource queues 'queueServices' existing = {
+    name: 'default'
+
+    resource events 'queues' existing = {
+      name: eventsQueueName
+    }
+  }
 }
 
-resource topic 'Microsoft.EventGrid/systemTopics@2023-12-15-preview' = {
+resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: 'evgt-${keyVaultName}'
   location: location
   tags: tags
@@ -27,10 +44,11 @@ resource topic 'Microsoft.EventGrid/systemTopics@2023-12-15-preview' = {
   }
 }
 
-// The topic's identity may only add queue messages and write dead-letter blobs on the app's storage account.
+// The topic's identity may add messages to the events queue and write blobs to the dead-letter container: nothing
+// else of the app's storage account (host keys, deployment package, task hub).
 resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, topic.id, 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a')
-  scope: storage
+  name: guid(storage::queues::events.id, topic.id, 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a')
+  scope: storage::queues::events
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a') // Storage Queue Data Message Sender
     principalId: topic.identity.principalId
@@ -39,8 +57,8 @@ resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, topic.id, 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
-  scope: storage
+  name: guid(storage::blobs::deadLetters.id, topic.id, 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
+  scope: storage::blobs::deadLetters
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe') // Storage Blob Data Contributor
     principalId: topic.identity.principalId
@@ -48,7 +66,7 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2023-12-15-preview' = {
+resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: topic
   name: 'secret-events-to-queue'
   dependsOn: [queueSender, deadLetterWriter]
@@ -58,6 +76,7 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2023-
       includedEventTypes: [
         'Microsoft.KeyVault.SecretNewVersionCreated'
         'Microsoft.KeyVault.SecretNearExpiry'
+        'Microsoft.KeyVault.SecretExpired'
       ]
     }
     deliveryWithResourceIdentity: {

@@ -1,27 +1,38 @@
 // A sample stateful Consumption Logic App that onboards an account through the API with the HTTP action's
 // asynchronous request-reply pattern (202 → poll Location after Retry-After → first non-202 answer), and branches
 // on success (200) and failure (422 and any other failure). Call its trigger URL (portal: "HTTP URL") with the
-// onboarding request's JSON.
-param location string
-param tags object
-param logicAppName string
+// onboarding request's JSON: it answers 202 at once with a Location to poll, since an onboarding can outlast the
+// 120 s a Consumption request trigger holds its caller.
+//
+// Not part of `azd provision`: the postdeploy hook deploys it once the app's code (and so its StartOnboarding
+// function and that function's key) exists.
+param location string = resourceGroup().location
+
+@description('azd environment name, for the tag azd uses.')
+param environmentName string
+
 param functionAppName string
-param functionAppUrl string
+param logicAppName string = 'logic-onboard-${uniqueString(resourceGroup().id)}'
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
+
+  // Its key opens this one route only (the host's default key would open every route).
+  resource startOnboarding 'functions' existing = {
+    name: 'StartOnboarding'
+  }
 }
 
 resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
   name: logicAppName
   location: location
-  tags: tags
+  tags: { 'azd-env-name': environmentName, application: 'adls-onboarding' }
   properties: {
     state: 'Enabled'
     parameters: {
-      onboardingApi: { value: functionAppUrl }
+      onboardingApi: { value: 'https://${functionApp.properties.defaultHostName}' }
       // Read at deployment and kept in the workflow as a secure parameter (hidden in run history).
-      onboardingKey: { value: listKeys('${functionApp.id}/host/default', '2024-04-01').functionKeys.default }
+      onboardingKey: { value: functionApp::startOnboarding.listKeys().default }
     }
     definition: {
       '$schema': 'https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#'
@@ -73,9 +84,12 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
             secureData: { properties: ['inputs'] }
           }
         }
+        // Asynchronous responses (every Response of a workflow must be): the caller gets 202 + Location at once and
+        // polls it for this answer.
         Connected: {
           type: 'Response'
           kind: 'Http'
+          operationOptions: 'Asynchronous'
           runAfter: { Onboard_account: ['Succeeded'] }
           inputs: {
             statusCode: 200
@@ -89,6 +103,7 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
         Onboarding_failed: {
           type: 'Response'
           kind: 'Http'
+          operationOptions: 'Asynchronous'
           runAfter: { Onboard_account: ['Failed', 'TimedOut'] }
           inputs: {
             statusCode: 422

@@ -1,19 +1,29 @@
-// Least privilege, each role on the one resource that needs it: the app identity on its storage account, its
-// vault and its Application Insights; the deploying user (optional) may write secrets into the vault.
+// Least privilege, each role on the one resource that needs it: the app identity on its storage account, both vaults
+// (it reads the service principal keys from one, its own secrets from the other) and its Application Insights; the
+// deploying identity (optional) may write secrets into both vaults.
 param appPrincipalId string
 param storageAccountName string
-param keyVaultName string
+param keysVaultName string
+param appVaultName string
 param appInsightsName string
 
-@description('Object id of the user running the deployment (azd sets AZURE_PRINCIPAL_ID); empty: no role for it.')
+@description('Object id of the identity running the deployment (azd sets AZURE_PRINCIPAL_ID); empty: no role for it.')
 param deployerPrincipalId string
+
+@allowed(['User', 'ServicePrincipal'])
+@description('User for a person, ServicePrincipal for a CI identity (AZURE_PRINCIPAL_TYPE).')
+param deployerPrincipalType string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: keyVaultName
+resource keysVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keysVaultName
+}
+
+resource appVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: appVaultName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -51,9 +61,19 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, '4633458b-17de-408a-b874-0445c86b69e6')
-  scope: vault
+resource keysVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keysVault.id, appPrincipalId, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: keysVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6') // Key Vault Secrets User
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appVault.id, appPrincipalId, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: appVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6') // Key Vault Secrets User
     principalId: appPrincipalId
@@ -71,12 +91,24 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(vault.id, deployerPrincipalId, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
-  scope: vault
+// To load service principal keys.
+resource deployerKeysVaultOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(keysVault.id, deployerPrincipalId, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+  scope: keysVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7') // Key Vault Secrets Officer
     principalId: deployerPrincipalId
-    principalType: 'User'
+    principalType: deployerPrincipalType
+  }
+}
+
+// To load the IMS client secret, and for the postprovision hook to create the status-token key.
+resource deployerAppVaultOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(appVault.id, deployerPrincipalId, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+  scope: appVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7') // Key Vault Secrets Officer
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
   }
 }
