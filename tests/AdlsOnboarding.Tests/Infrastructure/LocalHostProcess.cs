@@ -47,7 +47,17 @@ public sealed class LocalHostProcess : IAsyncDisposable
         environment["LocalSettingsPath"] = "/nonexistent/local.settings.json";
         environment["Logging__LogLevel__Default"] = "Warning";
         LocalHostProcess host = new(environment, port);
-        await host.StartAgainAsync();
+        try
+        {
+            await host.StartAgainAsync();
+        }
+        catch
+        {
+            // A host that never answered is not left running behind the failed test.
+            await host.DisposeAsync();
+            throw;
+        }
+
         return host;
     }
 
