@@ -27,6 +27,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Instance {InstanceId}: activity failed with {ErrorCode} (transient: {Transient}) after {Attempts} attempt(s); not retried (classification read from {Source})")]
     public static partial void ActivityNotRetried(ILogger logger, string instanceId, string errorCode, bool transient, int attempts, FailureSource source);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Instance {InstanceId} failed with {ErrorCode}; its detail is kept from the record and the caller: {Detail}")]
+    public static partial void FailureDetailWithheld(ILogger logger, string instanceId, string errorCode, string detail);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Onboarding {InstanceId} accepted for account {Account} in sandbox {Sandbox}")]
     public static partial void OnboardingAccepted(ILogger logger, string instanceId, string sandbox, string account);
 
@@ -47,6 +50,9 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Secret {SecretName} of account {Account} in sandbox {Sandbox} expires soon ({ExpiresOn}): rotate it")]
     public static partial void SecretNearExpiry(ILogger logger, string secretName, string sandbox, string account, DateTimeOffset? expiresOn);
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "Secret {SecretName} refused for client {ClientId} in tenant {Tenant}, account {Account} (the caller is told SecretUnavailable): {Reason}")]
+    public static partial void SecretUnavailable(ILogger logger, string secretName, string? clientId, string? tenant, string? account, string reason);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Purged the history of {Count} finished orchestration(s) created before {Cutoff}")]
     public static partial void HistoryPurged(ILogger logger, int count, DateTimeOffset cutoff);

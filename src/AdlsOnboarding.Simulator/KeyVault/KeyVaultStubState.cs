@@ -1,10 +1,11 @@
 namespace AdlsOnboarding.Simulator.KeyVault;
 
-/// <summary>The secrets of a stand-in Key Vault, with their attributes, the calls received and faults to inject.</summary>
+/// <summary>The secrets of a stand-in Key Vault, with their attributes and tags, the calls received and faults to inject.</summary>
 public sealed class KeyVaultStubState
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<StubSecretVersion>> _secrets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _forbidden = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(int Status, int? RetryAfterSeconds)> _faults = new();
     private readonly List<(DateTimeOffset At, string Path, int Status, bool HadToken)> _calls = [];
 
@@ -16,6 +17,7 @@ public sealed class KeyVaultStubState
     /// <summary>Answer every authenticated request 403 ForbiddenByRbac, as while a role assignment is not effective yet.</summary>
     public bool ForbiddenByRbac { get; set; }
 
+    /// <summary>Every request received: path (<c>/secrets/{name}/versions</c> lists, any other path reads a value), status, token.</summary>
     public IReadOnlyList<(DateTimeOffset At, string Path, int Status, bool HadToken)> Calls
     {
         get
@@ -28,10 +30,11 @@ public sealed class KeyVaultStubState
     }
 
     /// <summary>
-    /// Adds a new version of a secret and returns its version id (32 hex characters, as Key Vault's). Key Vault keeps
-    /// creation times in whole seconds; <paramref name="createdOn"/> back-dates a version.
+    /// Adds a new version of a secret and returns its version id (32 hex characters, as Key Vault's), with the tags
+    /// <c>az keyvault secret set --tags</c> would put on it. Key Vault keeps creation times in whole seconds (two
+    /// versions set within one second tie); <paramref name="createdOn"/> dates a version.
     /// </summary>
-    public string SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null, DateTimeOffset? createdOn = null)
+    public string SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null, DateTimeOffset? notBefore = null, DateTimeOffset? createdOn = null, IReadOnlyDictionary<string, string>? tags = null)
     {
         string version = Guid.NewGuid().ToString("N");
         lock (_gate)
@@ -41,7 +44,7 @@ public sealed class KeyVaultStubState
                 _secrets[name] = versions = [];
             }
 
-            versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, createdOn ?? DateTimeOffset.UtcNow));
+            versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, createdOn ?? DateTimeOffset.UtcNow) { Tags = Copy(tags) });
         }
 
         return version;
@@ -56,12 +59,31 @@ public sealed class KeyVaultStubState
         }
     }
 
-    /// <summary>Every version of a secret, oldest first.</summary>
-    public IReadOnlyList<StubSecretVersion> Versions(string name)
+    /// <summary>Replaces the tags of one version, as <c>az keyvault secret set-attributes --version … --tags …</c> does.</summary>
+    public void SetTags(string name, string version, IReadOnlyDictionary<string, string>? tags)
     {
         lock (_gate)
         {
-            return _secrets.TryGetValue(name, out List<StubSecretVersion>? versions) ? [.. versions] : [];
+            List<StubSecretVersion> versions = _secrets[name];
+            int at = versions.FindIndex(v => string.Equals(v.Version, version, StringComparison.OrdinalIgnoreCase));
+            versions[at] = versions[at] with { Tags = Copy(tags) };
+        }
+    }
+
+    /// <summary>Answers every request on this secret 403 ForbiddenByRbac, as a secret-scoped role assignment that leaves the app out.</summary>
+    public void Forbid(string name)
+    {
+        lock (_gate)
+        {
+            _forbidden.Add(name);
+        }
+    }
+
+    public bool IsForbidden(string name)
+    {
+        lock (_gate)
+        {
+            return ForbiddenByRbac || _forbidden.Contains(name);
         }
     }
 
@@ -77,6 +99,17 @@ public sealed class KeyVaultStubState
             return string.IsNullOrEmpty(version)
                 ? versions[^1]
                 : versions.FirstOrDefault(v => string.Equals(v.Version, version, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Every version of a secret in the order Key Vault lists them: by version id, not by age.</summary>
+    public IReadOnlyList<StubSecretVersion> Versions(string name)
+    {
+        lock (_gate)
+        {
+            return _secrets.TryGetValue(name, out List<StubSecretVersion>? versions)
+                ? [.. versions.OrderBy(v => v.Version, StringComparer.Ordinal)]
+                : [];
         }
     }
 
@@ -126,6 +159,11 @@ public sealed class KeyVaultStubState
             _calls.Add((DateTimeOffset.UtcNow, path, status, hadToken));
         }
     }
+
+    private static Dictionary<string, string> Copy(IReadOnlyDictionary<string, string>? tags) => tags is null ? [] : new(tags);
 }
 
-public sealed record StubSecretVersion(string Version, string Value, bool Enabled, DateTimeOffset? ExpiresOn, DateTimeOffset? NotBefore, DateTimeOffset Created);
+public sealed record StubSecretVersion(string Version, string Value, bool Enabled, DateTimeOffset? ExpiresOn, DateTimeOffset? NotBefore, DateTimeOffset Created)
+{
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}

@@ -74,6 +74,7 @@ public static class WorkflowServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.AppKeyVaultUri is null
                 ? sp.GetRequiredService<ISecretStore>()
                 : new KeyVaultSecretStore(sp.GetRequiredKeyedService<SecretClient>(AppSecrets.Key), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ServicePrincipalKeys>();
 
         // Account records: identity-based in Azure, a connection string for Azurite.
         services.TryAddSingleton(sp =>

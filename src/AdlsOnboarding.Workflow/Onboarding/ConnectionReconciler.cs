@@ -13,7 +13,7 @@ namespace AdlsOnboarding.Workflow.Onboarding;
 /// </summary>
 public sealed class ConnectionReconciler(
     FlowServiceClient flowService,
-    ISecretStore secrets,
+    ServicePrincipalKeys keys,
     AccountRecordStore records,
     IOptions<OnboardingOptions> onboardingOptions,
     IOptions<AdobeOptions> adobeOptions,
@@ -126,7 +126,7 @@ public sealed class ConnectionReconciler(
             throw new OnboardingFailureException(CreateInProgressCode, "Another attempt marked this account first; looking up again.", isTransient: true, retryAfter: TimeSpan.FromSeconds(1));
         }
 
-        SensitiveString key = await secrets.GetValueAsync(request.SecretName, input.SecretVersion, cancellationToken).ConfigureAwait(false);
+        SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
         try
         {
             return await flowService.CreateConnectionAsync(
@@ -145,7 +145,7 @@ public sealed class ConnectionReconciler(
     private async Task<ConnectionIds> UpdateAsync(CreateConnectionInput input, FlowConnection existing, CancellationToken cancellationToken)
     {
         OnboardingInput request = input.Onboarding;
-        SensitiveString key = await secrets.GetValueAsync(request.SecretName, input.SecretVersion, cancellationToken).ConfigureAwait(false);
+        SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
         string etag = existing.Etag ?? "";
         for (int attempt = 1; ; attempt++)
         {

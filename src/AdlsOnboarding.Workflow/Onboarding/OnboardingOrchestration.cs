@@ -25,7 +25,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         try
         {
             SecretVersionInfo secret = await context.CallActivityAsync<SecretVersionInfo>(
-                nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion, input.TraceParent), retry);
+                nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion, input.Binding, input.TraceParent), retry);
 
             ConnectionResult connection = await context.CallActivityAsync<ConnectionResult>(
                 nameof(CreateConnectionActivity),
@@ -64,16 +64,22 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
     }
 }
 
-public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion, string? TraceParent = null);
+public sealed record ResolveSecretVersionInput(string SecretName, string? SecretVersion, SecretBinding Binding, string? TraceParent = null);
 
-/// <summary>Checks the service principal key in Key Vault and returns its version id, never its value.</summary>
-public sealed class ResolveSecretVersionActivity(ISecretStore secrets) : IWorkflowActivity<ResolveSecretVersionInput, SecretVersionInfo>
+/// <summary>
+/// Checks the service principal key in Key Vault (bound to the request's service principal and account by its tags,
+/// enabled, valid) and returns its version id, never its value.
+/// </summary>
+public sealed class ResolveSecretVersionActivity(ServicePrincipalKeys keys) : IWorkflowActivity<ResolveSecretVersionInput, SecretVersionInfo>
 {
     public async Task<SecretVersionInfo> RunAsync(ResolveSecretVersionInput input, CancellationToken cancellationToken = default)
     {
         using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(ResolveSecretVersionActivity), input.TraceParent);
         span?.SetTag("adls.secret_name", input.SecretName);
-        return await secrets.ResolveVersionAsync(input.SecretName, input.SecretVersion, cancellationToken).ConfigureAwait(false);
+
+        // An input scheduled by a release that did not carry the binding binds nothing (fail closed).
+        SecretBinding binding = input.Binding ?? new SecretBinding("", "", "");
+        return await keys.ResolveAsync(input.SecretName, input.SecretVersion, binding, cancellationToken).ConfigureAwait(false);
     }
 }
 

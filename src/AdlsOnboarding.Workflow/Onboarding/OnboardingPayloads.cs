@@ -19,6 +19,10 @@ public sealed record OnboardingInput(
     string? Trigger = null,
     string? TraceParent = null)
 {
+    /// <summary>Whom the service principal key must be bound to (<see cref="Secrets.SecretBindingTags"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Secrets.SecretBinding Binding => new(ClientId, Tenant, AccountName);
+
     public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
         request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry, trigger);

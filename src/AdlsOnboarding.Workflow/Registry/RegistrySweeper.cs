@@ -26,7 +26,7 @@ public sealed class RegistrySweeper(
     AccountRecordStore records,
     AccountRegistry registry,
     OnboardingStarter starter,
-    Secrets.ISecretStore secrets,
+    Secrets.ServicePrincipalKeys keys,
     IOptions<SweepOptions> sweepOptions,
     IOptions<OnboardingOptions> onboardingOptions,
     TimeProvider time,
@@ -87,11 +87,13 @@ public sealed class RegistrySweeper(
 
     /// <summary>
     /// The rotation fallback: a connected account whose key has a newer version in Key Vault than the one Adobe has
-    /// (a missed or deferred event) is re-onboarded; a key close to expiry is flagged. One Key Vault read per secret.
+    /// (a missed or deferred event) is re-onboarded; a key close to expiry is flagged. One versions list per secret;
+    /// the current version counts for an account only if its tags bind it to that account's service principal, so a
+    /// version nobody bound is never sent (the refusal is logged, each sweep, until an operator tags it).
     /// </summary>
     private async Task<(int Rotations, int NearExpiry)> CheckKeyVersionsAsync(DurableTaskClient client, int budget, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        Dictionary<string, Secrets.SecretVersionInfo?> current = new(StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, Secrets.SecretVersions?> listed = new(StringComparer.OrdinalIgnoreCase);
         int rotations = 0, nearExpiry = 0;
         await foreach (AccountRecord record in records.QueryConnectedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -100,21 +102,17 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
-            if (!current.TryGetValue(record.SecretName, out Secrets.SecretVersionInfo? version))
+            if (!listed.TryGetValue(record.SecretName, out Secrets.SecretVersions? versions))
             {
-                try
-                {
-                    version = await secrets.ResolveVersionAsync(record.SecretName, null, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Secrets.SecretStoreException)
-                {
-                    // Missing, disabled or expired: the next onboarding reports it; nothing to rotate to.
-                    version = null;
-                }
-
-                current[record.SecretName] = version;
+                versions = await TryAsync(() => keys.ListAsync(record.SecretName, cancellationToken)).ConfigureAwait(false);
+                listed[record.SecretName] = versions;
             }
 
+            // Missing, unbound, disabled or expired: nothing to rotate to; the next onboarding reports it.
+            Secrets.SecretBinding binding = new(record.ClientId ?? "", record.Tenant ?? "", record.RowKey);
+            Secrets.SecretVersionInfo? version = versions is null
+                ? null
+                : await TryAsync(() => keys.ResolveAsync(versions, null, binding, cancellationToken)).ConfigureAwait(false);
             if (version is null)
             {
                 continue;
@@ -143,5 +141,17 @@ public sealed class RegistrySweeper(
         }
 
         return (rotations, nearExpiry);
+    }
+
+    private static async Task<T?> TryAsync<T>(Func<Task<T>> read) where T : class
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Secrets.SecretStoreException)
+        {
+            return null;
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace AdlsOnboarding.Workflow.Secrets;
 
 /// <summary>
 /// Secrets from local configuration, for runs without Key Vault. A version is a hash of the value, shaped like a
-/// Key Vault version (32 hex characters), so a changed value is a new version, as in Key Vault.
+/// Key Vault version (32 hex characters), so a changed value is a new version, as in Key Vault. Tags come from
+/// <c>Secrets:LocalTags:&lt;name&gt;</c>, so that a local run binds keys to service principals as Key Vault does.
 /// </summary>
 public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options) : ISecretStore
 {
@@ -20,6 +21,17 @@ public sealed class LocalSecretStore(IOptionsMonitor<SecretStoreOptions> options
         }
 
         return Task.FromResult(new SecretVersionInfo(name, current, ExpiresOn: null));
+    }
+
+    public Task<IReadOnlyList<SecretVersionProperties>> GetVersionsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        string value = Read(name);
+        Dictionary<string, string> tags = options.CurrentValue.LocalTags
+            .Where(t => string.Equals(t.Key, name, StringComparison.OrdinalIgnoreCase))
+            .Select(t => t.Value)
+            .FirstOrDefault() ?? [];
+        return Task.FromResult<IReadOnlyList<SecretVersionProperties>>(
+            [new SecretVersionProperties(VersionOf(value), Enabled: true, CreatedOn: null, ExpiresOn: null, NotBefore: null, tags)]);
     }
 
     public Task<SensitiveString> GetValueAsync(string name, string version, CancellationToken cancellationToken = default)

@@ -25,6 +25,13 @@ public sealed class SecretStoreOptions
     public Dictionary<string, string> Local { get; set; } = [];
 
     /// <summary>
+    /// For local runs only: the tags of each local secret (<c>Secrets:LocalTags:&lt;name&gt;:&lt;tag&gt;</c> = value),
+    /// what <c>az keyvault secret set --tags</c> puts on a Key Vault version, so local runs obey the same binding rule
+    /// (<see cref="SecretBindingTags"/>). A local secret without tags serves no service principal.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> LocalTags { get; set; } = [];
+
+    /// <summary>
     /// For a Key Vault stand-in on loopback only (local runs, reliability suites): trust exactly the server certificate
     /// with this SHA-1 thumbprint, and accept its bearer challenge. Applies to each vault that is loopback, no other.
     /// </summary>

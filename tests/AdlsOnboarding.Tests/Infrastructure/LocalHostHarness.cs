@@ -66,6 +66,11 @@ public sealed class LocalHostHarness : IAsyncDisposable
         settings.Remove("Api:PublicBaseUrl"); // the local host's default: its own listening URL
         settings[$"Secrets:Local:{WorkflowHarness.ImsSecretName}"] = adobe.State.Settings.ClientSecret;
         settings[$"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}"] = ServicePrincipalKey;
+        foreach ((string tag, string value) in WorkflowHarness.BoundTags())
+        {
+            settings[$"Secrets:LocalTags:{WorkflowHarness.ServicePrincipalSecretName}:{tag}"] = value;
+        }
+
         settings["Durable:TaskHubName"] = taskHub;
         settings["Durable:StorageConnectionString"] = Azurite.ConnectionString;
         settings["Durable:LeaseInterval"] = "00:00:05";
@@ -81,7 +86,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
             string token = "kv-token-" + Guid.NewGuid().ToString("N");
             keyVault.State.AcceptedToken = token;
             keyVault.State.SetSecret(WorkflowHarness.ImsSecretName, adobe.State.Settings.ClientSecret);
-            keyVault.State.SetSecret(WorkflowHarness.ServicePrincipalSecretName, ServicePrincipalKey);
+            keyVault.State.SetSecret(WorkflowHarness.ServicePrincipalSecretName, ServicePrincipalKey, tags: WorkflowHarness.BoundTags());
             settings.Remove($"Secrets:Local:{WorkflowHarness.ImsSecretName}");
             settings.Remove($"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}");
             settings["Secrets:KeyVaultUri"] = keyVault.BaseAddress.AbsoluteUri;

@@ -34,6 +34,14 @@ public sealed class WorkflowHarness : IAsyncDisposable
     public const string ServicePrincipalSecretName = "sp-key-contoso";
     public const string KeyVaultToken = "kv-static-test-token";
 
+    /// <summary>The service principal every <see cref="Request"/> names, to which the harness's key is bound.</summary>
+    public const string ClientId = "11111111-2222-3333-4444-555555555555";
+
+    public const string Tenant = "contoso.onmicrosoft.com";
+
+    /// <summary>The tags that bind a key version to the requests' service principal, as an operator sets them.</summary>
+    public static Dictionary<string, string> BoundTags(params string[] accounts) => AdlsOnboarding.Workflow.Secrets.SecretBindingTags.For(ClientId, Tenant, accounts);
+
     private WorkflowHarness(RunningSimulator<SimulatorState> adobe, RunningSimulator<KeyVaultStubState> keyVault, DurableTaskTestHost host, CapturingLoggerProvider logs, string tableName)
     {
         Adobe = adobe;
@@ -65,6 +73,8 @@ public sealed class WorkflowHarness : IAsyncDisposable
     public string ServicePrincipalKey { get; private set; } = "";
 
     public string ServicePrincipalKeyVersion { get; private set; } = "";
+
+    private DateTimeOffset _lastRotation = DateTimeOffset.UtcNow.AddMinutes(-1);
 
     public static async Task<WorkflowHarness> StartAsync(
         Action<Dictionary<string, string?>>? configure = null,
@@ -136,18 +146,22 @@ public sealed class WorkflowHarness : IAsyncDisposable
         });
     }
 
-    /// <summary>Puts a new random key version in the vault, as a rotation would.</summary>
-    public string RotateServicePrincipalKey(DateTimeOffset? expiresOn = null, bool enabled = true)
+    /// <summary>
+    /// Puts a new random key version in the vault, as a rotation would, bound to the requests' service principal. Each
+    /// one is dated a second after the one before, as an operator's rotations are (a same-second tie has its own test).
+    /// </summary>
+    public string RotateServicePrincipalKey(DateTimeOffset? expiresOn = null, bool enabled = true, IReadOnlyDictionary<string, string>? tags = null)
     {
         ServicePrincipalKey = "spk~" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        ServicePrincipalKeyVersion = KeyVault.State.SetSecret(ServicePrincipalSecretName, ServicePrincipalKey, enabled, expiresOn);
+        _lastRotation = DateTimeOffset.UtcNow > _lastRotation.AddSeconds(1) ? DateTimeOffset.UtcNow : _lastRotation.AddSeconds(1);
+        ServicePrincipalKeyVersion = KeyVault.State.SetSecret(ServicePrincipalSecretName, ServicePrincipalKey, enabled, expiresOn, createdOn: _lastRotation, tags: tags ?? BoundTags());
         return ServicePrincipalKeyVersion;
     }
 
     public static OnboardingRequest Request(string account = "contosodata", string sandbox = "prod", string? secretName = ServicePrincipalSecretName, string? connectionName = null) => new(
         StorageAccountUrl: $"https://{account}.dfs.core.windows.net",
-        ClientId: "11111111-2222-3333-4444-555555555555",
-        Tenant: "contoso.onmicrosoft.com",
+        ClientId: ClientId,
+        Tenant: Tenant,
         SecretName: secretName,
         SecretVersion: null,
         Sandbox: sandbox,

@@ -149,4 +149,44 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.Contains(_harness.Logs.Entries, e => e.EventId.Id == 1303);
         Assert.Equal(creates, _harness.Adobe.State.Calls.Count);
     }
+
+    [Fact]
+    public async Task NewVersionEvent_NewVersionNotBound_NothingSentAndItsValueNeverRead()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("unboundrot"));
+        string bound = _harness.ServicePrincipalKey;
+        string version = _harness.RotateServicePrincipalKey(tags: new Dictionary<string, string>());
+
+        await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await _harness.WaitAsync("onboard-prod-unboundrot");
+
+        Assert.Equal(0, Updates);
+        Assert.Equal(bound, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        Assert.DoesNotContain(_harness.KeyVault.State.Calls, c => c.Path == $"/secrets/{WorkflowHarness.ServicePrincipalSecretName}/{version}");
+        Assert.Equal("SecretUnavailable", (await _harness.RecordAsync("prod", "unboundrot"))!.ErrorCode);
+    }
+
+    [Fact]
+    public async Task MissedEvent_NewVersionNotBound_SweepRotatesOnlyOnceAnOperatorTagsIt()
+    {
+        await _harness.OnboardAsync(WorkflowHarness.Request("untaggedrot"));
+        string bound = _harness.ServicePrincipalKey;
+        string version = _harness.RotateServicePrincipalKey(tags: WorkflowHarness.BoundTags("someoneelse"));
+
+        SweepReport unbound = await SweepAsync();
+
+        Assert.Equal(0, unbound.Rotations);
+        Assert.Equal(0, Updates);
+        Assert.Equal(bound, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        Assert.Equal(OnboardingStatus.Connected, (await _harness.RecordAsync("prod", "untaggedrot"))!.Status);
+        Assert.Contains(_harness.Logs.Entries, e => e.EventId.Id == 1500 && e.Message.Contains("untaggedrot", StringComparison.Ordinal));
+
+        _harness.KeyVault.State.SetTags(WorkflowHarness.ServicePrincipalSecretName, version, WorkflowHarness.BoundTags("someoneelse", "untaggedrot"));
+        SweepReport tagged = await SweepAsync();
+        await _harness.WaitAsync("onboard-prod-untaggedrot");
+
+        Assert.Equal(1, tagged.Rotations);
+        Assert.Equal(1, Updates);
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
 }

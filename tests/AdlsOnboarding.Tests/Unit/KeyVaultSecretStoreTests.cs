@@ -98,7 +98,7 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
 
         SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
-        Assert.Equal(SecretErrorCodes.Unavailable, ex.Code);
+        Assert.Equal(SecretErrorCodes.StoreUnavailable, ex.Code);
         Assert.True(ex.IsTransient);
         Assert.Equal(TimeSpan.FromSeconds(9), ex.RetryAfter);
     }
@@ -111,5 +111,47 @@ public sealed class KeyVaultSecretStoreTests : IAsyncLifetime
         SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.ResolveVersionAsync("sp", null));
 
         Assert.DoesNotContain("super-secret-value", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetVersions_ThirtyVersions_FollowsNextLinkAndReturnsTagsWithoutValues()
+    {
+        for (int i = 0; i < 30; i++)
+        {
+            _vault.State.SetSecret("sp", $"value-{i}", tags: i == 7 ? new Dictionary<string, string> { ["adls-onboarding-client-id"] = "11111111-2222-3333-4444-555555555555" } : null);
+        }
+
+        IReadOnlyList<SecretVersionProperties> versions = await _store.GetVersionsAsync("sp");
+
+        Assert.Equal(30, versions.Count);
+        Assert.Equal(30, versions.Select(v => v.Version).Distinct().Count());
+        SecretVersionProperties tagged = Assert.Single(versions, v => v.Tags.Count > 0);
+        Assert.Equal(_vault.State.Versions("sp").Single(v => v.Tags.Count > 0).Version, tagged.Version);
+        Assert.Equal("11111111-2222-3333-4444-555555555555", tagged.Tags["adls-onboarding-client-id"]);
+        Assert.All(versions, v => Assert.NotNull(v.CreatedOn));
+
+        // Two pages of at most 25, after the bearer challenge; never a value.
+        Assert.Equal([401, 200, 200], _vault.State.Calls.Select(c => c.Status));
+        Assert.All(_vault.State.Calls, c => Assert.Equal("/secrets/sp/versions", c.Path));
+    }
+
+    [Fact]
+    public async Task GetVersions_SecretScopedRoleLeavesTheAppOut_PermanentAccessDenied()
+    {
+        _vault.State.SetSecret("locked", "v");
+        _vault.State.Forbid("locked");
+
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.GetVersionsAsync("locked"));
+
+        Assert.Equal(SecretErrorCodes.AccessDenied, ex.Code);
+        Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task GetVersions_Missing_PermanentNotFound()
+    {
+        SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => _store.GetVersionsAsync("nothing-here"));
+
+        Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
     }
 }

@@ -1,4 +1,5 @@
 using AdlsOnboarding.Workflow.Secrets;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Tests.Unit;
@@ -40,5 +41,27 @@ public sealed class LocalSecretStoreTests
 
         Assert.Equal(SecretErrorCodes.NotFound, ex.Code);
         Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task ServicePrincipalKeys_LocalSecretTaggedInConfiguration_BoundLikeKeyVault()
+    {
+        SecretStoreOptions options = new()
+        {
+            Local = { ["sp-key"] = "the-key", ["untagged-key"] = "other-key" },
+            LocalTags = { ["SP-KEY"] = SecretBindingTags.For("11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "acct1") },
+        };
+        ServicePrincipalKeys keys = new(new LocalSecretStore(new Monitor(options)), TimeProvider.System, NullLogger<ServicePrincipalKeys>.Instance);
+        SecretBinding bound = new("11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com", "acct1");
+
+        SecretVersionInfo version = await keys.ResolveAsync("sp-key", null, bound);
+
+        Assert.Equal("the-key", (await keys.GetValueAsync("sp-key", version.Version, bound)).Reveal());
+        foreach ((string name, SecretBinding binding) in new[] { ("sp-key", bound with { AccountName = "acct2" }), ("untagged-key", bound), ("absent", bound) })
+        {
+            SecretStoreException ex = await Assert.ThrowsAsync<SecretStoreException>(() => keys.ResolveAsync(name, null, binding));
+            Assert.Equal(SecretErrorCodes.Unavailable, ex.Code);
+            Assert.Equal(ServicePrincipalKeys.UnavailableMessage, ex.Detail);
+        }
     }
 }

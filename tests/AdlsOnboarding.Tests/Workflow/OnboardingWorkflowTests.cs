@@ -114,10 +114,10 @@ public sealed class OnboardingWorkflowTests : IAsyncLifetime
         (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("nosecret", secretName: "does-not-exist"));
 
         Assert.Equal(OnboardingStatus.Failed, outcome.Status);
-        Assert.Equal("SecretNotFound", outcome.ErrorCode);
+        Assert.Equal("SecretUnavailable", outcome.ErrorCode);
         Assert.DoesNotContain(_harness.Adobe.State.Calls, c => c.Operation == SimulatedOperation.Create);
-        Assert.Single(_harness.KeyVault.State.Calls, c => c.Path.Contains("does-not-exist") && c.Status == 404);
-        Assert.Equal("SecretNotFound", (await _harness.RecordAsync("prod", "nosecret"))!.ErrorCode);
+        Assert.Single(_harness.KeyVault.State.Calls, c => c.Path == "/secrets/does-not-exist/versions" && c.Status == 404);
+        Assert.Equal("SecretUnavailable", (await _harness.RecordAsync("prod", "nosecret"))!.ErrorCode);
     }
 
     [Fact]
@@ -130,7 +130,9 @@ public sealed class OnboardingWorkflowTests : IAsyncLifetime
         Assert.Equal(OnboardingStatus.Failed, outcome.Status);
         Assert.Equal("SecretExpired", outcome.ErrorCode);
         Assert.Empty(_harness.Adobe.State.Connections);
-        Assert.Single(_harness.KeyVault.State.Calls, c => c.Path.Contains(WorkflowHarness.ServicePrincipalSecretName) && c.Status == 200);
+        // Its properties were read (the versions list); its value never was.
+        Assert.Single(_harness.KeyVault.State.Calls, c => c.Path == $"/secrets/{WorkflowHarness.ServicePrincipalSecretName}/versions" && c.Status == 200);
+        Assert.DoesNotContain(_harness.KeyVault.State.Calls, c => c.Path.StartsWith($"/secrets/{WorkflowHarness.ServicePrincipalSecretName}", StringComparison.Ordinal) && !c.Path.EndsWith("/versions", StringComparison.Ordinal));
     }
 
     [Fact]
