@@ -54,13 +54,18 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
         catch (TaskFailedException ex)
         {
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
+            if (failure.IsDetailWithheld)
+            {
+                Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
+            }
+
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
                 AccountRecordChange.OffboardingRefused(input.Sandbox, input.AccountName, context.InstanceId, input.PreviousStatus, failure),
                 retry);
             Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
             return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, null,
-                null, null, null, failure.Code, failure.Detail, null, context.CurrentUtcDateTime);
+                null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
         }
     }
 }

@@ -56,7 +56,7 @@ public sealed record AccountRecordChange(AccountRecordMark Mark, string Sandbox,
         new(AccountRecordMark.Offboarded, sandbox, accountName, instanceId) { Deletion = deletion };
 
     public static AccountRecordChange OffboardingRefused(string sandbox, string accountName, string instanceId, OnboardingStatus restored, ClassifiedFailure failure) =>
-        new(AccountRecordMark.OffboardingRefused, sandbox, accountName, instanceId) { RestoredStatus = restored, Failure = new AccountFailure(failure.Code, failure.Detail, IsTransient: false, AttemptCount: null) };
+        new(AccountRecordMark.OffboardingRefused, sandbox, accountName, instanceId) { RestoredStatus = restored, Failure = new AccountFailure(failure.Code, failure.PublicMessage, IsTransient: false, AttemptCount: null) };
 
     private static AccountRecordChange ForRun(AccountRecordMark mark, OnboardingRun run) =>
         new(mark, run.Registration.Sandbox, run.Registration.AccountName, run.InstanceId) { Run = run };

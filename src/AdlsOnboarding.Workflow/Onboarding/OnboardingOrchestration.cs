@@ -51,15 +51,20 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
             // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
             // completes with a failed outcome, and the record says why.
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
+            if (failure.IsDetailWithheld)
+            {
+                Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
+            }
+
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
-                AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.Detail, failure.IsTransient, createAttempts.Retries + 1)),
+                AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.PublicMessage, failure.IsTransient, createAttempts.Retries + 1)),
                 retry);
 
             Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
             return new OnboardingOutcome(
                 input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, input.ConnectionName,
-                null, null, null, failure.Code, failure.Detail, null, context.CurrentUtcDateTime);
+                null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
         }
     }
 }
