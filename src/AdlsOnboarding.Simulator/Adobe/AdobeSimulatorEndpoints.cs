@@ -72,6 +72,11 @@ public static partial class AdobeSimulatorEndpoints
             switch (fault?.Kind)
             {
                 case FaultKind.Status:
+                    if (fault.Delay is { } hold)
+                    {
+                        await Task.Delay(hold, http.RequestAborted);
+                    }
+
                     status = await WriteAsync(http, FaultResult(fault, http));
                     return;
                 case FaultKind.Reset:
@@ -125,6 +130,11 @@ public static partial class AdobeSimulatorEndpoints
         if (fault.RetryAfterSeconds is { } seconds)
         {
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (fault.RetryAfterDate is { } date)
+        {
+            // The HTTP-date form (RFC 9110), e.g. "Fri, 31 Dec 9999 23:59:59 GMT".
+            http.Response.Headers.RetryAfter = date.ToUniversalTime().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return fault.Status == 429

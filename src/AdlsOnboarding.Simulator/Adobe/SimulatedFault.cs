@@ -16,7 +16,10 @@ public enum SimulatedOperation
 /// <summary>What a fault does to one request.</summary>
 public enum FaultKind
 {
-    /// <summary>Answer with <see cref="SimulatedFault.Status"/> (and Retry-After if set) without doing anything.</summary>
+    /// <summary>
+    /// Answer with <see cref="SimulatedFault.Status"/> (and Retry-After if set) without doing anything, after
+    /// <see cref="SimulatedFault.Delay"/> if one is set.
+    /// </summary>
     Status,
 
     /// <summary>Carry the request out, then answer with <see cref="SimulatedFault.Status"/>: a create that happened but looks failed.</summary>
@@ -35,8 +38,8 @@ public enum FaultKind
     Delay,
 }
 
-/// <summary>One injected fault.</summary>
-public sealed record SimulatedFault(FaultKind Kind, int Status = 503, int? RetryAfterSeconds = null, TimeSpan? Delay = null, string? Code = null)
+/// <summary>One injected fault; <c>Retry-After</c> in seconds or, with <paramref name="RetryAfterDate"/>, as an HTTP date.</summary>
+public sealed record SimulatedFault(FaultKind Kind, int Status = 503, int? RetryAfterSeconds = null, TimeSpan? Delay = null, string? Code = null, DateTimeOffset? RetryAfterDate = null)
 {
     public static SimulatedFault Throttle(int retryAfterSeconds) => new(FaultKind.Status, 429, retryAfterSeconds);
 

@@ -61,6 +61,14 @@ public sealed class AdobeOptions
     [Range(0, 10000)]
     public int MaxCallsPerSecond { get; set; } = 10;
 
+    /// <summary>
+    /// The longest a server's <c>Retry-After</c> (Flow Service or IMS, 429 or 503) is waited out inside a running
+    /// activity, in seconds. A longer one fails the call unsent, as transient with the full delay, and the durable
+    /// retry waits it with a durable timer, holding no activity. 0: never wait in process.
+    /// </summary>
+    [Range(0, 300)]
+    public int MaxInProcessPauseSeconds { get; set; } = 30;
+
     /// <summary>Page size for connection look-ups.</summary>
     [Range(1, 100)]
     public int LookupPageSize { get; set; } = 50;

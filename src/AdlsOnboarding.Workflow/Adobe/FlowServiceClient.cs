@@ -245,7 +245,7 @@ public sealed class FlowServiceClient(
                 if (response.StatusCode == HttpStatusCode.TooManyRequests || (response.StatusCode == HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
                 {
                     // Throttling or overload concerns every sender: hold all of this instance's calls back, not only this one.
-                    gate.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                    gate.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1), failure.Code);
                 }
 
                 if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)

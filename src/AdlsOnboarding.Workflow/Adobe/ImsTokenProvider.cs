@@ -11,7 +11,10 @@ namespace AdlsOnboarding.Workflow.Adobe;
 /// Adobe IMS OAuth Server-to-Server access tokens (<c>client_credentials</c> on <c>/ims/token/v3</c>). One token is
 /// shared by the whole process and renewed a margin before <c>expires_in</c>, or at once after a gateway 401. The
 /// client secret is read from the app's own secret store (<see cref="AppSecrets"/>), never the service principal keys'.
-/// Thread-safe; registered once.
+/// One request at a time: callers that need a token while it runs wait for that request and share its result, token
+/// or failure, rather than each asking IMS again in turn. An IMS 429 (or 503 with <c>Retry-After</c>) pauses token
+/// requests like a Flow Service 429 pauses calls: waited out in process up to
+/// <see cref="AdobeOptions.MaxInProcessPauseSeconds"/>, longer ones left to the durable retry. Thread-safe; registered once.
 /// </summary>
 public sealed class ImsTokenProvider(
     IHttpClientFactory httpClientFactory,
@@ -23,36 +26,53 @@ public sealed class ImsTokenProvider(
 {
     public const string HttpClientName = "Adobe.Ims";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private const string Operation = "IMS token request";
+
+    private readonly Lock _lock = new();
+    private readonly RetryAfterPause _pause = new(time, Operation);
     private CachedToken? _cached;
+    private Task<CachedToken>? _inFlight;
     private volatile bool _rejected;
 
     /// <summary>Returns a valid token, from the cache when it is fresh enough.</summary>
     public async Task<SensitiveString> GetTokenAsync(CancellationToken cancellationToken = default)
     {
-        CachedToken? cached = _cached;
-        if (cached is not null && cached.RenewAt > time.GetUtcNow())
+        while (true)
         {
-            return cached.Token;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            cached = _cached;
+            CachedToken? cached = _cached;
             if (cached is not null && cached.RenewAt > time.GetUtcNow())
             {
                 return cached.Token;
             }
 
-            metrics.TokenRequested(cached is null ? (_rejected ? "rejected" : "first") : "expiry");
-            _rejected = false;
-            _cached = await RequestTokenAsync(cancellationToken).ConfigureAwait(false);
-            return _cached.Token;
-        }
-        finally
-        {
-            _gate.Release();
+            await _pause.WaitAsync(TimeSpan.FromSeconds(options.Value.MaxInProcessPauseSeconds), cancellationToken).ConfigureAwait(false);
+            Task<CachedToken> request;
+            lock (_lock)
+            {
+                cached = _cached;
+                if (cached is not null && cached.RenewAt > time.GetUtcNow())
+                {
+                    return cached.Token;
+                }
+
+                if (_inFlight is null)
+                {
+                    if (_pause.Remaining > TimeSpan.Zero)
+                    {
+                        // A 429 arrived since this caller looked: wait it out (or hand it back) first.
+                        continue;
+                    }
+
+                    metrics.TokenRequested(cached is null ? (_rejected ? "rejected" : "first") : "expiry");
+                    _rejected = false;
+                    _inFlight = RequestSharedAsync();
+                }
+
+                request = _inFlight;
+            }
+
+            // The request is shared, so it is not cancelled with this caller; its own timeout bounds it.
+            return (await request.WaitAsync(cancellationToken).ConfigureAwait(false)).Token;
         }
     }
 
@@ -65,6 +85,25 @@ public sealed class ImsTokenProvider(
             Interlocked.CompareExchange(ref _cached, null, cached);
             _rejected = true;
             Logs.ImsTokenInvalidated(logger);
+        }
+    }
+
+    private async Task<CachedToken> RequestSharedAsync()
+    {
+        // Leave the caller's lock before any I/O.
+        await Task.Yield();
+        try
+        {
+            CachedToken token = await RequestTokenAsync(CancellationToken.None).ConfigureAwait(false);
+            _cached = token;
+            return token;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _inFlight = null;
+            }
         }
     }
 
@@ -93,7 +132,7 @@ public sealed class ImsTokenProvider(
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw AdobeServiceException.FromTransportFailure("IMS token request", ex, timedOut: ex is OperationCanceledException);
+            throw AdobeServiceException.FromTransportFailure(Operation, ex, timedOut: ex is OperationCanceledException);
         }
 
         using (response)
@@ -101,15 +140,21 @@ public sealed class ImsTokenProvider(
             if (!response.IsSuccessStatusCode)
             {
                 string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                AdobeServiceException failure = AdobeServiceException.FromResponse("IMS token request", response.StatusCode, body, RetryAfter.From(response, time));
+                AdobeServiceException failure = AdobeServiceException.FromResponse(Operation, response.StatusCode, body, RetryAfter.From(response, time));
                 Logs.ImsTokenFailed(logger, (int)response.StatusCode, failure.Code);
+                if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests || (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
+                {
+                    // Throttling concerns every caller: no token request goes out until IMS's Retry-After has passed.
+                    _pause.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1), failure.Code);
+                }
+
                 throw failure;
             }
 
             ImsTokenResponse? token = await response.Content.ReadFromJsonAsync<ImsTokenResponse>(cancellationToken).ConfigureAwait(false);
             if (token is null || string.IsNullOrEmpty(token.AccessToken) || token.ExpiresIn <= 0)
             {
-                throw new AdobeServiceException("IMS token request", (int)response.StatusCode, "ImsInvalidResponse", "the token response has no access_token or expires_in", isTransient: true, retryAfter: null, requestMayHaveSucceeded: false);
+                throw new AdobeServiceException(Operation, (int)response.StatusCode, "ImsInvalidResponse", "the token response has no access_token or expires_in", isTransient: true, retryAfter: null, requestMayHaveSucceeded: false);
             }
 
             DateTimeOffset now = time.GetUtcNow();

@@ -68,6 +68,48 @@ public sealed class FlowServiceClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnyCall_AfterA429AskingForADay_NextCallFailsAtOnceUnsentWithTheRestOfTheDay()
+    {
+        Adobe.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Throttle(86400));
+        AdobeServiceException throttled = await Assert.ThrowsAsync<AdobeServiceException>(() => Client.CreateConnectionAsync("dev", Spec()));
+
+        // Not waited out in process (the default cap is 30 s): handed back at once for the durable retry.
+        AdobeServiceException heldBack = await Assert.ThrowsAsync<AdobeServiceException>(() => Client.FindConnectionsByNameAsync("dev", "x").WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(TimeSpan.FromDays(1), throttled.RetryAfter);
+        Assert.True(heldBack.IsTransient);
+        Assert.Equal("429050", heldBack.Code);
+        Assert.InRange(heldBack.RetryAfter!.Value, TimeSpan.FromSeconds(30), TimeSpan.FromDays(1));
+        Assert.DoesNotContain(Adobe.Calls, c => c.Operation == SimulatedOperation.List);
+    }
+
+    [Fact]
+    public async Task AnyCall_AfterA429WithAFarFutureHttpDate_NextCallFailsAtOnceWithoutOverflow()
+    {
+        Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Status, 429, RetryAfterDate: new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero)));
+        AdobeServiceException throttled = await Assert.ThrowsAsync<AdobeServiceException>(() => Client.CreateConnectionAsync("dev", Spec()));
+
+        AdobeServiceException heldBack = await Assert.ThrowsAsync<AdobeServiceException>(() => Client.FindConnectionsByNameAsync("dev", "x").WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.True(throttled.RetryAfter > TimeSpan.FromDays(365 * 7000));
+        Assert.True(heldBack.IsTransient);
+        Assert.True(heldBack.RetryAfter > TimeSpan.FromDays(365 * 7000));
+        Assert.DoesNotContain(Adobe.Calls, c => c.Operation == SimulatedOperation.List);
+    }
+
+    [Fact]
+    public async Task AnyCall_AfterA429WithAPastHttpDate_NoPause()
+    {
+        Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Status, 429, RetryAfterDate: DateTimeOffset.UtcNow.AddHours(-1)));
+        AdobeServiceException throttled = await Assert.ThrowsAsync<AdobeServiceException>(() => Client.CreateConnectionAsync("dev", Spec()));
+
+        await Client.FindConnectionsByNameAsync("dev", "x").WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(TimeSpan.Zero, throttled.RetryAfter);
+        Assert.Single(Adobe.Calls, c => c.Operation == SimulatedOperation.List && c.Status == 200);
+    }
+
+    [Fact]
     public async Task CreateConnection_CommittedThenReset_TransientAndPossiblyCreated()
     {
         Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.CommitThenReset));
