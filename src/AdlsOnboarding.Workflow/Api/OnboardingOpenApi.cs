@@ -153,7 +153,7 @@ public static class OnboardingOpenApi
             ("detail", String("Explanation.", nullable: true)),
             ("instanceId", String("The onboarding concerned, where there is one.", nullable: true)),
             ("statusUrl", String("409: the running onboarding's status URL.", nullable: true)),
-            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretExpired, Conflict, ...).", nullable: true)));
+            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, Conflict, ...).", nullable: true)));
         schemas["ValidationProblemDetails"] = Object(
             "400: each bad field and what is wrong with it; nothing was started.",
             ["type", "title", "status", "errors"],
