@@ -84,7 +84,7 @@ The host keeps serving. Try it (Ctrl-C stops everything this script started):
   curl -i -X POST http://127.0.0.1:7071/api/onboardings -H 'Content-Type: application/json' -d '{
     "storageAccountUrl": "https://fabrikamlake.dfs.core.windows.net",
     "clientId": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-    "tenant": "fabrikam.onmicrosoft.com",
+    "tenant": "contoso.onmicrosoft.com",
     "secretName": "sample-sp-key",
     "sandbox": "prod" }'
   curl -i "<the Location header of the 202 answer>"

@@ -63,7 +63,8 @@ internal static class OnboardingRun
                 HttpResponseMessage response = await http.PostAsJsonAsync("/api/onboardings", new
                 {
                     storageAccountUrl = $"https://{account}.dfs.core.windows.net",
-                    clientId = "11111111-2222-3333-4444-555555555555",
+                    // The service principal appsettings.json binds sample-sp-key to (Secrets:LocalTags).
+                    clientId = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                     tenant = "contoso.onmicrosoft.com",
                     secretName = "sample-sp-key",
                     sandbox = "prod",
