@@ -128,13 +128,14 @@ public sealed class LocalHostHarness : IAsyncDisposable
         return harness;
     }
 
-    public static string Body(string account, string clientId = "11111111-2222-3333-4444-555555555555") => System.Text.Json.JsonSerializer.Serialize(new
+    public static string Body(string account, string clientId = "11111111-2222-3333-4444-555555555555", string? description = null) => System.Text.Json.JsonSerializer.Serialize(new
     {
         storageAccountUrl = $"https://{account}.dfs.core.windows.net",
         clientId,
         tenant = "contoso.onmicrosoft.com",
         secretName = WorkflowHarness.ServicePrincipalSecretName,
         sandbox = "prod",
+        description,
     });
 
     public async Task<ApiResponse> PostAsync(string body, string contentType = "application/json")

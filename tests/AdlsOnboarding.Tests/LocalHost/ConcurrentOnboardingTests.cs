@@ -22,11 +22,12 @@ public sealed class ConcurrentOnboardingTests
         harness.Adobe.State.CreateFaultRate = 0.2;
         harness.Adobe.State.Latency = TimeSpan.FromMilliseconds(20);
 
-        // Every tenth request for an account asks for something else (another client id): it must get 409 while
-        // its account's onboarding runs, or start a re-onboarding once that has finished.
+        // Every tenth request for an account asks for something else (another description; the key is bound to this
+        // one service principal): it must get 409 while its account's onboarding runs, or start a re-onboarding once
+        // that has finished.
         (int Account, bool Different)[] plan = [.. Enumerable.Range(0, Requests).Select(i => (i % Accounts, i / Accounts % 10 == 9))];
         ApiResponse[] responses = await Task.WhenAll(plan.Select(p => harness.PostAsync(LocalHostHarness.Body(
-            $"concurrent{p.Account:D2}", p.Different ? "99999999-2222-3333-4444-555555555555" : "11111111-2222-3333-4444-555555555555"))));
+            $"concurrent{p.Account:D2}", description: p.Different ? "another request" : null))));
 
         for (int i = 0; i < Requests; i++)
         {

@@ -70,7 +70,7 @@ public sealed class AppVaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Onboard_SecretNameOfTheImsSecret_SecretNotFoundAndNothingSentToAdobe()
+    public async Task Onboard_SecretNameOfTheImsSecret_SecretUnavailableAndNothingSentToAdobe()
     {
         await StartAsync();
 
@@ -81,7 +81,7 @@ public sealed class AppVaultTests : IAsyncLifetime
         OnboardingOutcome outcome = (await _harness.WaitAsync(instanceId)).ReadOutputAs<OnboardingOutcome>()!;
 
         Assert.Equal(OnboardingStatus.Failed, outcome.Status);
-        Assert.Equal(SecretErrorCodes.NotFound, outcome.ErrorCode);
+        Assert.Equal(SecretErrorCodes.Unavailable, outcome.ErrorCode);
         Assert.Empty(_harness.Adobe.State.Calls);
         Assert.Empty(_harness.Adobe.State.Connections);
         Assert.DoesNotContain(_appVault.State.Calls, c => c.Path.Contains(WorkflowHarness.ImsSecretName, StringComparison.Ordinal));
