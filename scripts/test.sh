@@ -13,6 +13,10 @@ fi
 cleanup() { if [ "$started" = 1 ]; then scripts/azurite.sh stop; fi; }
 trap cleanup EXIT
 
+# Test hosts do not watch their configuration files: every watcher costs an inotify instance (128 per user by default),
+# and parallel test hosts ran out of them.
+export DOTNET_hostBuilder__reloadConfigOnChange=false
+
 RESULTS="$ROOT/.run/test-results"
 rm -rf "$RESULTS"
 status=0
