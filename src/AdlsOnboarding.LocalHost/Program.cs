@@ -1,6 +1,6 @@
 using AdlsOnboarding.LocalHost;
 
-// `AdlsOnboarding.LocalHost` serves the HTTP API on http://127.0.0.1:7071 (see README for settings);
+// `AdlsOnboarding.LocalHost` serves the HTTP API on http://127.0.0.1:7071 (see docs/settings.md for settings);
 // `AdlsOnboarding.LocalHost onboard-samples <file> [--api URL]` is the client half of scripts/run-local.sh.
 if (args.Length > 0 && args[0] == "onboard-samples")
 {

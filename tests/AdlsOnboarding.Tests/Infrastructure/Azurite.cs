@@ -45,7 +45,7 @@ public static class Azurite
         catch (TimeoutException ex)
         {
             throw new InvalidOperationException(
-                $"Azurite is not reachable at {table.Host}:{table.Port}. Run the tests with scripts/test.sh, which starts it, or start it yourself (see README).", ex);
+                $"Azurite is not reachable at {table.Host}:{table.Port}. Run the tests with scripts/test.sh, which starts it, or start it yourself (scripts/azurite.sh start; see docs/local.md).", ex);
         }
     }
 }

@@ -9,7 +9,7 @@ using AdlsOnboarding.Workflow.Storage;
 
 namespace AdlsOnboarding.Tests.Unit;
 
-/// <summary>Files a user relies on that must not drift from the code: the settings sample, the README, the metadata.</summary>
+/// <summary>Files a user relies on that must not drift from the code: the settings sample, the settings page (docs/settings.md), the metadata.</summary>
 public sealed class RepositoryContractTests
 {
     private static readonly string Root = AdlsOnboarding.Tests.Api.LocalFiles.Root;
@@ -50,11 +50,11 @@ public sealed class RepositoryContractTests
 
     [Theory]
     [MemberData(nameof(Settings))]
-    public void Readme_DocumentsEverySetting(string setting)
+    public void SettingsDoc_DocumentsEverySetting(string setting)
     {
-        string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
+        string settings = File.ReadAllText(Path.Combine(Root, "docs", "settings.md"));
 
-        Assert.Contains($"`{setting.Replace("__", ":", StringComparison.Ordinal)}`", readme, StringComparison.Ordinal);
+        Assert.Contains($"`{setting.Replace("__", ":", StringComparison.Ordinal)}`", settings, StringComparison.Ordinal);
     }
 
     [Fact]
