@@ -1,5 +1,6 @@
 using AdlsOnboarding.LocalHost.Durable;
 using AdlsOnboarding.Workflow.Rotation;
+using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.DurableTask.Client;
@@ -40,7 +41,7 @@ internal sealed class KeyVaultEventsQueueService(
             {
                 messages = (await queue.ReceiveMessagesAsync(maxMessages: 16, visibilityTimeout: TimeSpan.FromMinutes(1), stoppingToken).ConfigureAwait(false)).Value;
             }
-            catch (Azure.RequestFailedException ex)
+            catch (RequestFailedException ex)
             {
                 logger.LogWarning(ex, "Reading the Key Vault events queue failed");
                 await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(false);

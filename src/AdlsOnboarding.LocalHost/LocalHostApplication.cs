@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using AdlsOnboarding.LocalHost.Durable;
 using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
@@ -8,6 +10,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.LocalHost;
@@ -27,7 +30,7 @@ public static class LocalHostApplication
         IConfigurationSource? fromLocalSettings = new ConfigurationBuilder().AddFunctionsLocalSettings(localSettings).Sources.FirstOrDefault();
         if (fromLocalSettings is not null)
         {
-            int afterJson = builder.Configuration.Sources.ToList().FindLastIndex(s => s is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource) + 1;
+            int afterJson = builder.Configuration.Sources.ToList().FindLastIndex(s => s is JsonConfigurationSource) + 1;
             builder.Configuration.Sources.Insert(afterJson, fromLocalSettings);
         }
         configure?.Invoke(builder);
@@ -181,7 +184,7 @@ public static class LocalHostApplication
             return false;
         }
 
-        return uri.Host == "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out System.Net.IPAddress? ip) && System.Net.IPAddress.IsLoopback(ip));
+        return uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip));
     }
 
     private static IEnumerable<string> Split(string? values) =>
@@ -202,7 +205,7 @@ internal sealed class ApiKeyFilter(IOptions<LocalHostOptions> options) : IEndpoi
             HttpRequest request = context.HttpContext.Request;
             // The header only: a key in the query string (the Functions host's ?code=) ends up in logs and browser history.
             string? given = request.Headers["x-functions-key"].FirstOrDefault();
-            if (given is null || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected)))
+            if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
             {
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A valid key is required.", detail: "Send the key in the x-functions-key header.", type: "urn:adls-onboarding:problem:api-key");
             }

@@ -1,4 +1,5 @@
 using AdlsOnboarding.LocalHost;
+using AdlsOnboarding.Workflow.Api;
 
 // `AdlsOnboarding.LocalHost` serves the HTTP API on http://127.0.0.1:7071 (see docs/settings.md for settings);
 // `AdlsOnboarding.LocalHost onboard-samples <file> [--api URL]` is the client half of scripts/run-local.sh.
@@ -10,8 +11,8 @@ if (args.Length > 0 && args[0] == "onboard-samples")
 // `AdlsOnboarding.LocalHost write-openapi <dir>` regenerates the checked-in OpenAPI documents (docs/).
 if (args.Length > 1 && args[0] == "write-openapi")
 {
-    await File.WriteAllTextAsync(Path.Combine(args[1], "openapi.json"), await AdlsOnboarding.Workflow.Api.OnboardingOpenApi.OpenApi3JsonAsync());
-    await File.WriteAllTextAsync(Path.Combine(args[1], "swagger.json"), await AdlsOnboarding.Workflow.Api.OnboardingOpenApi.Swagger2JsonAsync());
+    await File.WriteAllTextAsync(Path.Combine(args[1], "openapi.json"), await OnboardingOpenApi.OpenApi3JsonAsync());
+    await File.WriteAllTextAsync(Path.Combine(args[1], "swagger.json"), await OnboardingOpenApi.Swagger2JsonAsync());
     return 0;
 }
 

@@ -1,4 +1,5 @@
 using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Retention;
 using Microsoft.DurableTask.Client;
 using NCrontab;
 
@@ -15,8 +16,8 @@ internal sealed class RegistrySweepService(RegistrySweeper sweeper, DurableTaskC
 }
 
 /// <summary>The local host's history purge, as the Functions timer trigger <c>PurgeHistory</c> (<c>HistoryPurgeSchedule</c>).</summary>
-internal sealed class HistoryRetentionService(AdlsOnboarding.Workflow.Retention.HistoryRetention retention, DurableTaskClient client, IConfiguration configuration, TimeProvider time, ILogger<HistoryRetentionService> logger)
-    : ScheduledService(configuration[AdlsOnboarding.Workflow.Retention.RetentionOptions.ScheduleSetting] ?? AdlsOnboarding.Workflow.Retention.RetentionOptions.DefaultSchedule, time, logger)
+internal sealed class HistoryRetentionService(HistoryRetention retention, DurableTaskClient client, IConfiguration configuration, TimeProvider time, ILogger<HistoryRetentionService> logger)
+    : ScheduledService(configuration[RetentionOptions.ScheduleSetting] ?? RetentionOptions.DefaultSchedule, time, logger)
 {
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => retention.PurgeAsync(client, cancellationToken);
 }

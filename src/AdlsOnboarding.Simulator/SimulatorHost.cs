@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Serialization;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Simulator.BlobStorage;
 using AdlsOnboarding.Simulator.Entra;
@@ -20,7 +21,7 @@ public static class SimulatorHost
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         configure?.Invoke(builder);
         builder.Services.AddSingleton(state);
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         WebApplication app = builder.Build();
         app.MapAdobeSimulator(state);
         app.MapSimulatorControl(state);

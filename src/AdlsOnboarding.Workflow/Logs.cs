@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +41,7 @@ internal static partial class Logs
     public static partial void OnboardingConflict(ILogger logger, string instanceId);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Offboarding {InstanceId} of account {Account} in sandbox {Sandbox} ended: {Action}")]
-    public static partial void OffboardingCompleted(ILogger logger, string instanceId, string sandbox, string account, Offboarding.DeletionAction action);
+    public static partial void OffboardingCompleted(ILogger logger, string instanceId, string sandbox, string account, DeletionAction action);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Key Vault event message dropped: {Reason}")]
     public static partial void SecretEventMalformed(ILogger logger, string reason);

@@ -1,4 +1,5 @@
 using System.Net;
+using Azure.Core;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -27,7 +28,7 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
 
     public AzureStorageOrchestrationService Service { get; }
 
-    public static async Task<AzureStorageSidecar> StartAsync(DurableStorageOptions options, Azure.Core.TokenCredential? credential, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    public static async Task<AzureStorageSidecar> StartAsync(DurableStorageOptions options, TokenCredential? credential, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
         AzureStorageOrchestrationService service = new(new AzureStorageOrchestrationServiceSettings
         {

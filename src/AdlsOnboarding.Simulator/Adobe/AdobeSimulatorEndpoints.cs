@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -51,7 +52,7 @@ public static partial class AdobeSimulatorEndpoints
 
             if (operation != SimulatedOperation.Token && !state.TryAdmit(received, out TimeSpan wait))
             {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 status = await WriteAsync(http, Results.Json(new { error_code = "429050", message = "Too many requests" }, statusCode: 429));
                 return;
             }
@@ -129,12 +130,12 @@ public static partial class AdobeSimulatorEndpoints
     {
         if (fault.RetryAfterSeconds is { } seconds)
         {
-            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
         else if (fault.RetryAfterDate is { } date)
         {
             // The HTTP-date form (RFC 9110), e.g. "Fri, 31 Dec 9999 23:59:59 GMT".
-            http.Response.Headers.RetryAfter = date.ToUniversalTime().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = date.ToUniversalTime().ToString("R", CultureInfo.InvariantCulture);
         }
 
         return fault.Status == 429

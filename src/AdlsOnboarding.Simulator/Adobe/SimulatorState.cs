@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 
 namespace AdlsOnboarding.Simulator.Adobe;
 
@@ -231,7 +232,7 @@ public sealed class SimulatorState
 
     public string IssueToken(TimeSpan lifetime)
     {
-        string token = "sim-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        string token = "sim-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         _tokens[token] = DateTimeOffset.UtcNow + lifetime;
         return token;
     }

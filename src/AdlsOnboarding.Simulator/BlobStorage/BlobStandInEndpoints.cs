@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Xml.Linq;
 using AdlsOnboarding.Simulator.Entra;
 
@@ -202,6 +203,6 @@ public static class BlobStandInEndpoints
     {
         http.Response.Headers.Date = DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture);
         string body = new XDeclaration("1.0", "utf-8", null) + root.ToString(SaveOptions.DisableFormatting);
-        return Results.Text(body, "application/xml", System.Text.Encoding.UTF8, status);
+        return Results.Text(body, "application/xml", Encoding.UTF8, status);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace AdlsOnboarding.Simulator.Entra;
 
@@ -163,7 +164,7 @@ public sealed class StandInApp(string clientId, string displayName)
         lock (_gate)
         {
             return _secrets.FirstOrDefault(s => CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(s.Value), System.Text.Encoding.UTF8.GetBytes(value)));
+                Encoding.UTF8.GetBytes(s.Value), Encoding.UTF8.GetBytes(value)));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -61,7 +62,7 @@ public static class KeyVaultStubEndpoints
         {
             if (fault.RetryAfterSeconds is { } seconds)
             {
-                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             }
 
             return Error(fault.Status, fault.Status == 429 ? "Throttled" : "ServiceUnavailable", "Injected by the stub.");

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Adobe;
@@ -18,9 +19,9 @@ public sealed class AdobeTrafficGate : IDisposable
     private readonly RetryAfterPause _pause;
     private readonly TimeSpan _maxPause;
 
-    private readonly Telemetry.WorkflowMetrics? _metrics;
+    private readonly WorkflowMetrics? _metrics;
 
-    public AdobeTrafficGate(IOptions<AdobeOptions> options, TimeProvider time, Telemetry.WorkflowMetrics? metrics = null)
+    public AdobeTrafficGate(IOptions<AdobeOptions> options, TimeProvider time, WorkflowMetrics? metrics = null)
     {
         _metrics = metrics;
         AdobeOptions settings = options.Value;

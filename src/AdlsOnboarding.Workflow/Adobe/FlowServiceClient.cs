@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +22,7 @@ public sealed class FlowServiceClient(
     IHttpClientFactory httpClientFactory,
     ImsTokenProvider tokens,
     AdobeTrafficGate gate,
-    Telemetry.WorkflowMetrics metrics,
+    WorkflowMetrics metrics,
     IOptions<AdobeOptions> options,
     TimeProvider time,
     ILogger<FlowServiceClient> logger)
@@ -58,7 +61,7 @@ public sealed class FlowServiceClient(
         string? next = "connections"
             + "?property=" + Uri.EscapeDataString($"name=={name}")
             + "&property=" + Uri.EscapeDataString($"connectionSpec.id=={Settings.ConnectionSpecId}")
-            + "&limit=" + Settings.LookupPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            + "&limit=" + Settings.LookupPageSize.ToString(CultureInfo.InvariantCulture);
 
         for (int page = 0; next is not null; page++)
         {
@@ -185,7 +188,7 @@ public sealed class FlowServiceClient(
         {
             span?.SetTag("http.response.status_code", ex.Status);
             span?.SetTag("adobe.error_code", ex.Code);
-            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
     }

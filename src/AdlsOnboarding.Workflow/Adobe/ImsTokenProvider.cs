@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +23,7 @@ public sealed class ImsTokenProvider(
     IOptions<AdobeOptions> options,
     [FromKeyedServices(AppSecrets.Key)] ISecretStore secrets,
     TimeProvider time,
-    Telemetry.WorkflowMetrics metrics,
+    WorkflowMetrics metrics,
     ILogger<ImsTokenProvider> logger)
 {
     public const string HttpClientName = "Adobe.Ims";
@@ -142,7 +144,7 @@ public sealed class ImsTokenProvider(
                 string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 AdobeServiceException failure = AdobeServiceException.FromResponse(Operation, response.StatusCode, body, RetryAfter.From(response, time));
                 Logs.ImsTokenFailed(logger, (int)response.StatusCode, failure.Code);
-                if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests || (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
+                if (response.StatusCode == HttpStatusCode.TooManyRequests || (response.StatusCode == HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
                 {
                     // Throttling concerns every caller: no token request goes out until IMS's Retry-After has passed.
                     _pause.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1), failure.Code);

@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+
 namespace AdlsOnboarding.Workflow.Adobe;
 
 /// <summary>Reads <c>Retry-After</c> in both of its forms (seconds, HTTP date).</summary>
@@ -5,7 +7,7 @@ internal static class RetryAfter
 {
     public static TimeSpan? From(HttpResponseMessage response, TimeProvider time)
     {
-        System.Net.Http.Headers.RetryConditionHeaderValue? value = response.Headers.RetryAfter;
+        RetryConditionHeaderValue? value = response.Headers.RetryAfter;
         if (value?.Delta is { } delta)
         {
             return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;

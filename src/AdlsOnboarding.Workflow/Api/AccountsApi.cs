@@ -1,9 +1,12 @@
 using System.Globalization;
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace AdlsOnboarding.Workflow.Api;
 
@@ -109,7 +112,7 @@ public sealed class AccountsApi(
     /// <c>DELETE /api/accounts/{sandbox}/{account}</c>: offboards the account (deletes its Adobe connection, keeps the
     /// record as <c>Offboarded</c>). Answers like onboarding: 202 with a status URL; 409 while another operation runs.
     /// </summary>
-    public async Task<IResult> DeleteAsync(HttpRequest request, Microsoft.DurableTask.Client.DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
+    public async Task<IResult> DeleteAsync(HttpRequest request, DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
     {
         Dictionary<string, string[]> errors = RouteErrors(sandbox, account);
         if (errors.Count > 0)
@@ -129,7 +132,7 @@ public sealed class AccountsApi(
         }
 
         OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.Status.Value;
-        StartResult result = await starter.StartOffboardingAsync(client, new Offboarding.OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
+        StartResult result = await starter.StartOffboardingAsync(client, new OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
             ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(result.InstanceId))
             : onboardingApi.Accepted(request, result.InstanceId, result.Status);
@@ -221,7 +224,7 @@ public sealed class AccountsApi(
     /// <summary>A query parameter given at most once: which of two values was meant is not guessed.</summary>
     private static string? QueryValue(HttpRequest request, string name, Dictionary<string, string[]> errors)
     {
-        Microsoft.Extensions.Primitives.StringValues values = request.Query[name];
+        StringValues values = request.Query[name];
         if (values.Count > 1)
         {
             errors[name] = ["Give this parameter once."];

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace AdlsOnboarding.Workflow.Api;
@@ -46,7 +48,7 @@ public sealed class ApiOptions
     public int MaxRequestBodyBytes { get; set; } = 16384;
 }
 
-public sealed class ApiOptionsValidator(IOptions<Secrets.SecretStoreOptions> secrets) : IValidateOptions<ApiOptions>
+public sealed class ApiOptionsValidator(IOptions<SecretStoreOptions> secrets) : IValidateOptions<ApiOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiOptions options)
     {
@@ -100,7 +102,7 @@ public sealed class ApiOptionsValidator(IOptions<Secrets.SecretStoreOptions> sec
             return null;
         }
 
-        bool loopback = uri.IsLoopback && (uri.Host == "localhost" || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
+        bool loopback = uri.IsLoopback && (uri.Host == "localhost" || IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
         return uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && loopback) ? new Uri(uri.GetLeftPart(UriPartial.Authority)) : null;
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
@@ -73,7 +75,7 @@ public sealed class OnboardingApi(
             return Problems.Unauthorized();
         }
 
-        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal) || instanceId.StartsWith(Offboarding.OffboardingInput.InstanceIdPrefix, StringComparison.Ordinal)
+        OrchestrationMetadata? metadata = instanceId.StartsWith(OnboardingInstanceId.Prefix, StringComparison.Ordinal) || instanceId.StartsWith(OffboardingInput.InstanceIdPrefix, StringComparison.Ordinal)
             ? await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false)
             : null;
         if (metadata is null)
@@ -107,7 +109,7 @@ public sealed class OnboardingApi(
     public IResult Accepted(HttpRequest request, string instanceId, OrchestrationRuntimeStatus status)
     {
         string statusUrl = StatusUrl(instanceId);
-        request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Results.Accepted(statusUrl, new OnboardingAccepted(instanceId, status.ToString(), statusUrl));
     }
 
@@ -117,7 +119,7 @@ public sealed class OnboardingApi(
     /// <summary>503 with <c>Retry-After</c>: the status-token key cannot be read yet.</summary>
     public IResult NotReady(HttpRequest request)
     {
-        request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.StatusRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Problems.NotReady();
     }
 
@@ -126,9 +128,9 @@ public sealed class OnboardingApi(
 
     private static string? ActionOf(OnboardingOutcome outcome) => outcome.Deletion switch
     {
-        Offboarding.DeletionAction.Deleted => "deleted",
-        Offboarding.DeletionAction.AlreadyGone => "alreadyDeleted",
-        Offboarding.DeletionAction.NoConnection => "noConnection",
+        DeletionAction.Deleted => "deleted",
+        DeletionAction.AlreadyGone => "alreadyDeleted",
+        DeletionAction.NoConnection => "noConnection",
         _ => outcome.Action?.ToString().ToLowerInvariant(),
     };
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.OpenApi;
@@ -313,7 +316,7 @@ public static class OnboardingOpenApi
                     [
                         new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Description = "Only accounts of this sandbox.", Schema = SandboxName(), Extensions = Summary("Sandbox") },
                         new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Description = "Only accounts with this status.", Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()), Extensions = Summary("Status") },
-                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Description = "Accounts per page (default 100).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Extensions = Summary("Page Size") },
+                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Description = "Accounts per page (default 100).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(CultureInfo.InvariantCulture) }, Extensions = Summary("Page Size") },
                         new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Description = "The previous page's continuationToken.", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Extensions = Summary("Continuation Token") },
                     ],
                     Responses = new OpenApiResponses
@@ -378,7 +381,7 @@ public static class OnboardingOpenApi
         }
 
         // Stable formatting for the checked-in copies.
-        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     // The fields' rules come from ValidationRules, the class the validator and the registry routes use.

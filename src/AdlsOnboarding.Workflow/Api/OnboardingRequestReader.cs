@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.AspNetCore.Http;
@@ -127,7 +128,7 @@ public static class OnboardingRequestReader
         }
     }
 
-    private static bool TryGetName(JsonProperty property, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name)
+    private static bool TryGetName(JsonProperty property, [NotNullWhen(true)] out string? name)
     {
         try
         {

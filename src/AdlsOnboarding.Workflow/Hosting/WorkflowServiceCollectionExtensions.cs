@@ -1,9 +1,15 @@
 using AdlsOnboarding.Workflow.Adobe;
 using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Preflight;
+using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Retention;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.DurableTask;
@@ -38,13 +44,13 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
-        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<Retention.HistoryRetention>();
-        services.AddOptions<Registry.SweepOptions>().BindConfiguration(Registry.SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Preflight.PreflightOptions>().BindConfiguration(Preflight.PreflightOptions.Section)
-            .Configure<IConfiguration>((o, configuration) => o.ApplySwitch(configuration[Preflight.PreflightOptions.SwitchKey]))
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<HistoryRetention>();
+        services.AddOptions<SweepOptions>().BindConfiguration(SweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PreflightOptions>().BindConfiguration(PreflightOptions.Section)
+            .Configure<IConfiguration>((o, configuration) => o.ApplySwitch(configuration[PreflightOptions.SwitchKey]))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Preflight.PreflightOptions>, Preflight.PreflightOptionsValidator>();
+        services.AddSingleton<IValidateOptions<PreflightOptions>, PreflightOptionsValidator>();
 
         // The app's own secrets, by their configured names: a request naming one is refused (see ReservedSecretNames).
         services.AddOptions<ReservedSecretNames>()
@@ -57,7 +63,7 @@ public static class WorkflowServiceCollectionExtensions
         // take the IExceptionPropertiesProvider from the container and attach its properties to each activity failure.
         services.TryAddSingleton<IExceptionPropertiesProvider, FailurePropertiesProvider>();
         services.AddMetrics();
-        services.TryAddSingleton<Telemetry.WorkflowMetrics>();
+        services.TryAddSingleton<WorkflowMetrics>();
         services.TryAddSingleton<TokenCredential>(sp => sp.GetRequiredService<IOptions<AzureCredentialOptions>>().Value.Create());
 
         // Secrets: Key Vault when a vault is configured, local configuration otherwise. The app's own secrets live in
@@ -96,12 +102,12 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<ImsTokenProvider>();
         services.TryAddSingleton<FlowServiceClient>();
         services.TryAddSingleton<ConnectionReconciler>();
-        services.TryAddSingleton<Preflight.IPreflightChecker, Preflight.PreflightChecker>();
+        services.TryAddSingleton<IPreflightChecker, PreflightChecker>();
 
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
         services.TryAddTransient<SaveAccountRecordActivity>();
-        services.TryAddTransient<Offboarding.DeleteConnectionActivity>();
+        services.TryAddTransient<DeleteConnectionActivity>();
         services.TryAddSingleton<Rotation.SecretEventHandler>();
 
         services.TryAddSingleton<ConfiguredStatusTokenKeys>();
@@ -114,8 +120,8 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<PublicUrlBuilder>();
         services.TryAddSingleton<OnboardingRequestValidator>();
         services.TryAddSingleton<OnboardingStarter>();
-        services.TryAddSingleton<Registry.AccountRegistry>();
-        services.TryAddSingleton<Registry.RegistrySweeper>();
+        services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<RegistrySweeper>();
         services.TryAddSingleton<AccountsApi>();
         services.TryAddSingleton<OnboardingApi>();
         return services;
@@ -136,7 +142,7 @@ public static class WorkflowServiceCollectionExtensions
         {
             string thumbprint = options.LoopbackCertificateThumbprint;
             clientOptions.DisableChallengeResourceVerification = true;
-            clientOptions.Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClientHandler
+            clientOptions.Transport = new HttpClientTransport(new HttpClientHandler
             {
                 ServerCertificateCustomValidationCallback = (_, certificate, _, _) => string.Equals(certificate?.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
             });
@@ -153,8 +159,8 @@ public static class WorkflowServiceCollectionExtensions
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
         registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordChange, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
-        registry.AddOrchestrator<Offboarding.OffboardingOrchestration>();
-        registry.AddActivity(nameof(Offboarding.DeleteConnectionActivity), sp => new DurableActivityAdapter<Offboarding.DeleteConnectionInput, Offboarding.DeletionResult>(sp.GetRequiredService<Offboarding.DeleteConnectionActivity>()));
+        registry.AddOrchestrator<OffboardingOrchestration>();
+        registry.AddActivity(nameof(DeleteConnectionActivity), sp => new DurableActivityAdapter<DeleteConnectionInput, DeletionResult>(sp.GetRequiredService<DeleteConnectionActivity>()));
         return registry;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AdlsOnboarding.Workflow.Failures;
+using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
@@ -33,13 +34,13 @@ public sealed record ClassifiedFailure(string Code, string Detail, bool IsTransi
     /// Whether <see cref="Detail"/> is kept from the record and the caller: an unclassified exception's text, or a
     /// storage error's, says how the app is built and run, not what the caller can change. It goes to logs only.
     /// </summary>
-    public bool IsDetailWithheld => Code is UnexpectedCode or Storage.AccountStoreException.ErrorCode;
+    public bool IsDetailWithheld => Code is UnexpectedCode or AccountStoreException.ErrorCode;
 
     /// <summary>What the record and the caller are told: the detail, or a fixed sentence where it is withheld.</summary>
     public string PublicMessage => Code switch
     {
         UnexpectedCode => "The onboarding stopped on an unexpected error; the app's logs have the details (event 1005).",
-        Storage.AccountStoreException.ErrorCode => "The account record could not be read or written; the app's logs have the details (event 1005).",
+        AccountStoreException.ErrorCode => "The account record could not be read or written; the app's logs have the details (event 1005).",
         _ => Detail,
     };
 

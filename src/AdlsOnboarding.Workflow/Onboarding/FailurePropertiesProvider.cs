@@ -1,4 +1,5 @@
 using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Preflight;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask.Worker;
@@ -20,7 +21,7 @@ public sealed class FailurePropertiesProvider : IExceptionPropertiesProvider
         AdobeServiceException adobe => new(adobe.Code, adobe.Detail, adobe.IsTransient, adobe.RetryAfter),
         SecretStoreException secret => new(secret.Code, secret.Detail, secret.IsTransient, secret.RetryAfter),
         AccountStoreException table => new(AccountStoreException.ErrorCode, table.Detail, table.IsTransient, RetryAfter: null),
-        Preflight.PreflightException preflight => new(preflight.Code, preflight.OperatorMessage, preflight.IsTransient, preflight.RetryAfter),
+        PreflightException preflight => new(preflight.Code, preflight.OperatorMessage, preflight.IsTransient, preflight.RetryAfter),
         OnboardingFailureException workflow => new(workflow.Code, workflow.Detail, workflow.IsTransient, workflow.RetryAfter),
         _ => null,
     };

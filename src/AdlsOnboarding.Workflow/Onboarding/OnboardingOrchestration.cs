@@ -1,5 +1,6 @@
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -107,7 +108,7 @@ public sealed class CreateConnectionActivity(ConnectionReconciler reconciler, IL
 /// Records a step of an onboarding or offboarding on the account's record, through the store's mark of the same
 /// name (which also sets when the registry sweep may retry a failed account).
 /// </summary>
-public sealed class SaveAccountRecordActivity(AccountRecordStore records, Telemetry.WorkflowMetrics metrics, ILogger<SaveAccountRecordActivity> logger) : IWorkflowActivity<AccountRecordChange, bool>
+public sealed class SaveAccountRecordActivity(AccountRecordStore records, WorkflowMetrics metrics, ILogger<SaveAccountRecordActivity> logger) : IWorkflowActivity<AccountRecordChange, bool>
 {
     public async Task<bool> RunAsync(AccountRecordChange input, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using AdlsOnboarding.Workflow.Offboarding;
+using AdlsOnboarding.Workflow.Secrets;
+
 namespace AdlsOnboarding.Workflow.Onboarding;
 
 /// <summary>
@@ -20,8 +24,8 @@ public sealed record OnboardingInput(
     string? TraceParent = null)
 {
     /// <summary>Whom the service principal key must be bound to (<see cref="Secrets.SecretBindingTags"/>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public Secrets.SecretBinding Binding => new(ClientId, Tenant, AccountName);
+    [JsonIgnore]
+    public SecretBinding Binding => new(ClientId, Tenant, AccountName);
 
     public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
@@ -81,5 +85,5 @@ public sealed record OnboardingOutcome(
     DateTimeOffset CompletedAt)
 {
     /// <summary>Offboarding only: what deleting the connection found.</summary>
-    public Offboarding.DeletionAction? Deletion { get; init; }
+    public DeletionAction? Deletion { get; init; }
 }

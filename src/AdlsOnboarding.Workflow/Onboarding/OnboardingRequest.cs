@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace AdlsOnboarding.Workflow.Onboarding;
 
 /// <summary>The body of <c>POST /api/onboardings</c>, as the caller sent it (validated by <see cref="OnboardingRequestValidator"/>).</summary>
@@ -32,7 +35,7 @@ public sealed record ValidOnboardingRequest(
         get
         {
             string canonical = string.Join('\n', StorageAccountUrl, ClientId, Tenant, SecretName, SecretVersion ?? "", Sandbox, ConnectionName, Description);
-            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)))[..32];
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
         }
     }
 }

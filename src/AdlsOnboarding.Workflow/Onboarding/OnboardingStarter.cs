@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using AdlsOnboarding.Workflow.Offboarding;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -27,7 +29,7 @@ public sealed record StartResult(StartOutcome Outcome, string InstanceId, Orches
 /// refused, and a finished one is started again. Races between concurrent callers of the same operation are settled
 /// by the backend's dedupe on the deterministic instance id.
 /// </summary>
-public sealed class OnboardingStarter(Telemetry.WorkflowMetrics metrics, ILogger<OnboardingStarter> logger)
+public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<OnboardingStarter> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] ActiveStatuses =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
@@ -44,7 +46,7 @@ public sealed class OnboardingStarter(Telemetry.WorkflowMetrics metrics, ILogger
             client,
             OnboardingInstanceId.For(input.Sandbox, input.AccountName),
             nameof(OnboardingOrchestration),
-            input with { TraceParent = System.Diagnostics.Activity.Current?.Id },
+            input with { TraceParent = Activity.Current?.Id },
             input.Fingerprint,
             OffboardingInput.InstanceIdFor(input.Sandbox, input.AccountName),
             input.Sandbox,

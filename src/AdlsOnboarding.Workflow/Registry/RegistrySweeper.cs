@@ -1,5 +1,7 @@
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,11 +28,11 @@ public sealed class RegistrySweeper(
     AccountRecordStore records,
     AccountRegistry registry,
     OnboardingStarter starter,
-    Secrets.ServicePrincipalKeys keys,
+    ServicePrincipalKeys keys,
     IOptions<SweepOptions> sweepOptions,
     IOptions<OnboardingOptions> onboardingOptions,
     TimeProvider time,
-    Telemetry.WorkflowMetrics metrics,
+    WorkflowMetrics metrics,
     ILogger<RegistrySweeper> logger)
 {
     public async Task<SweepReport> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken = default)
@@ -93,7 +95,7 @@ public sealed class RegistrySweeper(
     /// </summary>
     private async Task<(int Rotations, int NearExpiry)> CheckKeyVersionsAsync(DurableTaskClient client, int budget, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        Dictionary<string, Secrets.SecretVersions?> listed = new(StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, SecretVersions?> listed = new(StringComparer.OrdinalIgnoreCase);
         int rotations = 0, nearExpiry = 0;
         await foreach (AccountRecord record in records.QueryConnectedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -102,15 +104,15 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
-            if (!listed.TryGetValue(record.SecretName, out Secrets.SecretVersions? versions))
+            if (!listed.TryGetValue(record.SecretName, out SecretVersions? versions))
             {
                 versions = await TryAsync(() => keys.ListAsync(record.SecretName, cancellationToken)).ConfigureAwait(false);
                 listed[record.SecretName] = versions;
             }
 
             // Missing, unbound, disabled or expired: nothing to rotate to; the next onboarding reports it.
-            Secrets.SecretBinding binding = new(record.ClientId ?? "", record.Tenant ?? "", record.RowKey);
-            Secrets.SecretVersionInfo? version = versions is null
+            SecretBinding binding = new(record.ClientId ?? "", record.Tenant ?? "", record.RowKey);
+            SecretVersionInfo? version = versions is null
                 ? null
                 : await TryAsync(() => keys.ResolveAsync(versions, null, binding, cancellationToken)).ConfigureAwait(false);
             if (version is null)
@@ -149,7 +151,7 @@ public sealed class RegistrySweeper(
         {
             return await read().ConfigureAwait(false);
         }
-        catch (Secrets.SecretStoreException)
+        catch (SecretStoreException)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 
@@ -116,7 +117,7 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
     {
         Response? response = ex.GetRawResponse();
         if (response is not null && response.Headers.TryGetValue("Retry-After", out string? value)
-            && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds))
+            && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
         {
             return TimeSpan.FromSeconds(seconds);
         }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace AdlsOnboarding.Workflow.Secrets;
 
 /// <summary>Settings of the secret store (configuration section <c>Secrets</c>).</summary>
@@ -38,6 +40,6 @@ public sealed class SecretStoreOptions
     public string? LoopbackCertificateThumbprint { get; set; }
 
     /// <summary>Retries inside the Key Vault client before a failure goes back to the durable retry policy.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 5)]
+    [Range(0, 5)]
     public int KeyVaultMaxRetries { get; set; } = 2;
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;
+using AdlsOnboarding.Workflow.Telemetry;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -283,7 +284,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         SetRegistration(entity, run.Registration);
         entity[nameof(AccountRecord.InstanceId)] = run.InstanceId;
         entity[nameof(AccountRecord.LastTrigger)] = run.Trigger;
-        Set(entity, nameof(AccountRecord.TraceId), Telemetry.WorkflowTelemetry.TraceIdOf(run.TraceParent));
+        Set(entity, nameof(AccountRecord.TraceId), WorkflowTelemetry.TraceIdOf(run.TraceParent));
         return entity;
     }
 
