@@ -31,7 +31,7 @@ public sealed class OnboardingDurableFunctions(
         createConnection.RunAsync(input, cancellationToken);
 
     [Function(nameof(OffboardingOrchestration))]
-    public static Task<OnboardingOutcome> RunOffboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+    public static Task<OffboardingOutcome> RunOffboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new OffboardingOrchestration().RunAsync(context, context.GetInput<OffboardingInput>()
             ?? throw new InvalidOperationException("The offboarding orchestration needs an input."));
 

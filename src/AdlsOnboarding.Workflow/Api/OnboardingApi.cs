@@ -85,13 +85,23 @@ public sealed class OnboardingApi(
 
         switch (metadata.RuntimeStatus)
         {
+            case OrchestrationRuntimeStatus.Completed when instanceId.StartsWith(OffboardingInput.InstanceIdPrefix, StringComparison.Ordinal):
+                OffboardingOutcome? offboarding = metadata.ReadOutputAs<OffboardingOutcome>();
+                if (offboarding is { Status: OnboardingStatus.Offboarded })
+                {
+                    return Results.Json(new OnboardingResult(
+                        instanceId, offboarding.Status.ToString(), offboarding.Sandbox, offboarding.AccountName, offboarding.ConnectionId, null,
+                        null, ActionOf(offboarding.Deletion), null, null, null, offboarding.CompletedAt));
+                }
+
+                return Problems.OnboardingFailed(instanceId, offboarding?.ErrorCode ?? "Unknown", offboarding?.ErrorMessage ?? "The onboarding failed.");
             case OrchestrationRuntimeStatus.Completed:
                 OnboardingOutcome? outcome = metadata.ReadOutputAs<OnboardingOutcome>();
-                if (outcome is { Status: OnboardingStatus.Connected, ConnectionId: not null } or { Status: OnboardingStatus.Offboarded })
+                if (outcome is { Status: OnboardingStatus.Connected, ConnectionId: not null })
                 {
                     return Results.Json(new OnboardingResult(
                         instanceId, outcome.Status.ToString(), outcome.Sandbox, outcome.AccountName, outcome.ConnectionId, outcome.Etag,
-                        outcome.ConnectionName, ActionOf(outcome), outcome.CredentialTestPassed, outcome.SecretVersion,
+                        outcome.ConnectionName, outcome.Action?.ToString().ToLowerInvariant(), outcome.CredentialTestPassed, outcome.SecretVersion,
                         outcome.Warning, outcome.CompletedAt));
                 }
 
@@ -126,12 +136,12 @@ public sealed class OnboardingApi(
     public string StatusUrl(string instanceId) =>
         urls.Build($"{RoutePrefix}onboardings/{Uri.EscapeDataString(instanceId)}?token={Uri.EscapeDataString(statusTokens.Issue(instanceId))}");
 
-    private static string? ActionOf(OnboardingOutcome outcome) => outcome.Deletion switch
+    private static string? ActionOf(DeletionAction? deletion) => deletion switch
     {
         DeletionAction.Deleted => "deleted",
         DeletionAction.AlreadyGone => "alreadyDeleted",
         DeletionAction.NoConnection => "noConnection",
-        _ => outcome.Action?.ToString().ToLowerInvariant(),
+        _ => null,
     };
 
     private static bool IsJson(string? contentType) =>

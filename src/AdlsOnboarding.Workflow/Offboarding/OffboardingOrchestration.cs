@@ -28,13 +28,27 @@ public enum DeletionAction
 public sealed record DeletionResult(string? ConnectionId, DeletionAction Action);
 
 /// <summary>
+/// The orchestration output: <c>Offboarded</c> with what deleting the connection found, or <c>Failed</c> with why it was
+/// refused. Its property names are those the offboardings of earlier releases wrote, so their outputs still read.
+/// </summary>
+public sealed record OffboardingOutcome(
+    string Sandbox,
+    string AccountName,
+    OnboardingStatus Status,
+    string? ConnectionId,
+    DeletionAction? Deletion,
+    string? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset CompletedAt);
+
+/// <summary>
 /// Offboards one account: deletes its Adobe base connection and marks the record <c>Offboarded</c> (kept for audit).
 /// Idempotent: a connection already gone counts as deleted. A connection still used by dataflows (Adobe
 /// <c>1418-400</c>) is left in place, the record keeps its status, and the outcome says why.
 /// </summary>
-public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput, OnboardingOutcome>
+public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput, OffboardingOutcome>
 {
-    public override async Task<OnboardingOutcome> RunAsync(TaskOrchestrationContext context, OffboardingInput input)
+    public override async Task<OffboardingOutcome> RunAsync(TaskOrchestrationContext context, OffboardingInput input)
     {
         ILogger logger = context.CreateReplaySafeLogger(nameof(OffboardingOrchestration));
         TaskOptions retry = DurableRetry.Options(input.Retry);
@@ -48,8 +62,8 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
                 AccountRecordChange.Offboarded(input.Sandbox, input.AccountName, context.InstanceId, deletion.Action),
                 retry);
             Logs.OffboardingCompleted(logger, context.InstanceId, input.Sandbox, input.AccountName, deletion.Action);
-            return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, deletion.ConnectionId, null, null,
-                null, null, null, null, null, null, context.CurrentUtcDateTime) { Deletion = deletion.Action };
+            return new OffboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Offboarded, deletion.ConnectionId, deletion.Action,
+                null, null, context.CurrentUtcDateTime);
         }
         catch (TaskFailedException ex)
         {
@@ -64,8 +78,8 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
                 AccountRecordChange.OffboardingRefused(input.Sandbox, input.AccountName, context.InstanceId, input.PreviousStatus, failure),
                 retry);
             Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
-            return new OnboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, null,
-                null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
+            return new OffboardingOutcome(input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null,
+                failure.Code, failure.PublicMessage, context.CurrentUtcDateTime);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Secrets;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
@@ -82,8 +81,4 @@ public sealed record OnboardingOutcome(
     string? ErrorCode,
     string? ErrorMessage,
     string? Warning,
-    DateTimeOffset CompletedAt)
-{
-    /// <summary>Offboarding only: what deleting the connection found.</summary>
-    public DeletionAction? Deletion { get; init; }
-}
+    DateTimeOffset CompletedAt);
