@@ -35,11 +35,7 @@ public static class SimulatorHost
         KeyVaultStubState state = new();
         X509Certificate2 certificate = CreateLoopbackCertificate();
         WebApplicationBuilder builder = CreateBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(certificate);
-        }));
+        ListenOnLoopbackHttps(builder, port, certificate);
         WebApplication app = builder.Build();
         app.MapKeyVaultStub(state);
         await app.StartAsync();
@@ -55,11 +51,7 @@ public static class SimulatorHost
         EntraBlobStandIn state = new();
         X509Certificate2 certificate = CreateLoopbackCertificate();
         WebApplicationBuilder builder = CreateBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(certificate);
-        }));
+        ListenOnLoopbackHttps(builder, port, certificate);
         WebApplication app = builder.Build();
         app.MapEntraStandIn(state.Entra);
         app.MapBlobStandIn(state.Blobs, state.Entra);
@@ -87,6 +79,13 @@ public static class SimulatorHost
         // Re-import so the private key is usable by SslStream on Linux.
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
     }
+
+    private static void ListenOnLoopbackHttps(WebApplicationBuilder builder, int port, X509Certificate2 certificate) =>
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(certificate);
+        }));
 
     private static WebApplicationBuilder CreateBuilder()
     {

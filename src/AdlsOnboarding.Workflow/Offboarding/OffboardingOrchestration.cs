@@ -67,11 +67,7 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
         }
         catch (TaskFailedException ex)
         {
-            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
-            if (failure.IsDetailWithheld)
-            {
-                Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
-            }
+            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
 
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),

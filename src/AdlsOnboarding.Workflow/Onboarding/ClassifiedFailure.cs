@@ -3,6 +3,7 @@ using System.Text.Json;
 using AdlsOnboarding.Workflow.Failures;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Workflow.Onboarding;
 
@@ -53,6 +54,21 @@ public sealed record ClassifiedFailure(string Code, string Detail, bool IsTransi
     };
 
     public static ClassifiedFailure Of(TaskFailureDetails failure) => Read(failure).Failure;
+
+    /// <summary>
+    /// Classifies a failure that ends an orchestration and logs the detail it withholds from the record and the caller
+    /// (event 1005), through the orchestrator's replay-safe logger.
+    /// </summary>
+    public static ClassifiedFailure Of(TaskFailureDetails failure, ILogger logger, string instanceId)
+    {
+        ClassifiedFailure classified = Of(failure);
+        if (classified.IsDetailWithheld)
+        {
+            Logs.FailureDetailWithheld(logger, instanceId, classified.Code, classified.Detail);
+        }
+
+        return classified;
+    }
 
     /// <summary>
     /// Reads a failure from its properties (on it or, if a host wrapped the exception, on an inner failure), else from

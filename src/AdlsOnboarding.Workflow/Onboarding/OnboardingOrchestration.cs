@@ -51,11 +51,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         {
             // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
             // completes with a failed outcome, and the record says why.
-            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails);
-            if (failure.IsDetailWithheld)
-            {
-                Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
-            }
+            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
 
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
