@@ -12,11 +12,22 @@ namespace AdlsOnboarding.Functions;
 /// each adapts the trigger to the workflow library's class of the same name.
 /// </summary>
 public sealed class OnboardingDurableFunctions(
+    OnboardAccountActivity onboardAccount,
     ResolveSecretVersionActivity resolveSecretVersion,
     CreateConnectionActivity createConnection,
     SaveAccountRecordActivity saveAccountRecord,
     DeleteConnectionActivity deleteConnection)
 {
+    [Function(nameof(OnboardingOrchestrationV2))]
+    public static Task<OnboardingOutcome> RunOnboardingOrchestrationV2([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new OnboardingOrchestrationV2().RunAsync(context, context.GetInput<OnboardingInput>()
+            ?? throw new InvalidOperationException("The onboarding orchestration needs an input."));
+
+    [Function(nameof(OnboardAccountActivity))]
+    public Task<OnboardAccountResult> OnboardAccount([ActivityTrigger] OnboardAccountInput input, CancellationToken cancellationToken) =>
+        onboardAccount.RunAsync(input, cancellationToken);
+
+    /// <summary>The four-step shape, kept so that instances started before the upgrade finish on it.</summary>
     [Function(nameof(OnboardingOrchestration))]
     public static Task<OnboardingOutcome> RunOnboardingOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new OnboardingOrchestration().RunAsync(context, context.GetInput<OnboardingInput>()

@@ -63,6 +63,7 @@ public static class LocalHostApplication
 
         DurableStorageOptions durable = builder.Configuration.GetSection(DurableStorageOptions.Section).Get<DurableStorageOptions>() ?? new DurableStorageOptions();
         Validator.ValidateObject(durable, new ValidationContext(durable), validateAllProperties: true);
+        RefuseBudgetOutsideVisibility(builder.Configuration, durable);
         ILoggerFactory sidecarLogs = LoggerFactory.Create(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning));
         TokenCredential? credential = string.IsNullOrEmpty(durable.StorageConnectionString)
             ? builder.Configuration.GetSection(AzureCredentialOptions.Section).Get<AzureCredentialOptions>()?.Create() ?? new AzureCredentialOptions().Create()
@@ -139,6 +140,20 @@ public static class LocalHostApplication
         }
 
         return urls;
+    }
+
+    /// <summary>
+    /// The sidecar's dispatcher does not renew activity locks: an activity that outlives the work-item visibility
+    /// timeout is delivered again while it runs. The activity budget must stay inside half of it (docs/reliability.md).
+    /// </summary>
+    private static void RefuseBudgetOutsideVisibility(IConfiguration configuration, DurableStorageOptions durable)
+    {
+        Workflow.Onboarding.OnboardingOptions onboarding = configuration.GetSection(Workflow.Onboarding.OnboardingOptions.Section).Get<Workflow.Onboarding.OnboardingOptions>() ?? new();
+        if (onboarding.ActivityBudget > durable.WorkItemQueueVisibilityTimeout / 2)
+        {
+            throw new OptionsValidationException(Workflow.Onboarding.OnboardingOptions.Section, typeof(Workflow.Onboarding.OnboardingOptions),
+                [$"Onboarding:ActivityBudget ({onboarding.ActivityBudget}) must be at most half of Durable:WorkItemQueueVisibilityTimeout ({durable.WorkItemQueueVisibilityTimeout}): this host does not renew activity locks, so a longer activity would be delivered twice while it runs."]);
+        }
     }
 
     private static void RefuseOpenBindingWithoutKey(LocalHostOptions options, IEnumerable<(string Setting, string Url)> listening)

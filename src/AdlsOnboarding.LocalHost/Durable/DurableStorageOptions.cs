@@ -30,8 +30,12 @@ public sealed class DurableStorageOptions
 
     public TimeSpan LeaseAcquireInterval { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>An activity a dead host had taken runs again after this long.</summary>
-    public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// An activity a dead host had taken runs again after this long. The sidecar's dispatcher does not renew activity
+    /// locks, so a live activity that outlasts it is delivered a second time while it runs: it must be at least twice
+    /// <c>Onboarding:ActivityBudget</c> (checked at start-up). 60 s: the default 30 s budget, doubled.
+    /// </summary>
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ControlQueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

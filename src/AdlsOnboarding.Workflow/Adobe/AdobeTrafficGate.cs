@@ -18,6 +18,7 @@ public sealed class AdobeTrafficGate : IDisposable
     private readonly TokenBucketRateLimiter? _rate;
     private readonly RetryAfterPause _pause;
     private readonly TimeSpan _maxPause;
+    private readonly int _slots;
 
     private readonly WorkflowMetrics? _metrics;
 
@@ -27,6 +28,7 @@ public sealed class AdobeTrafficGate : IDisposable
         AdobeOptions settings = options.Value;
         _pause = new RetryAfterPause(time, "Flow Service call");
         _maxPause = TimeSpan.FromSeconds(settings.MaxInProcessPauseSeconds);
+        _slots = settings.MaxConcurrentCalls;
         _concurrency = new SemaphoreSlim(settings.MaxConcurrentCalls, settings.MaxConcurrentCalls);
         _rate = settings.MaxCallsPerSecond <= 0 ? null : new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
@@ -44,6 +46,8 @@ public sealed class AdobeTrafficGate : IDisposable
     /// <summary>
     /// Waits for the end of any pause (up to the cap), a slot and a token; dispose the result when the call is over.
     /// A pause longer than the cap throws a transient <see cref="AdobeServiceException"/> carrying the remaining wait.
+    /// Inside an activity, waits longer than its <see cref="Onboarding.ActivityBudget"/> leaves, or a start with less
+    /// than a quarter of it left, throw <see cref="Onboarding.ActivityHandOverException"/> instead: nothing is sent.
     /// </summary>
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
@@ -55,12 +59,22 @@ public sealed class AdobeTrafficGate : IDisposable
                 _metrics?.WaitedForRetryAfter(waited);
             }
 
-            await _concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Inside an activity, the queue for a slot and a token is bounded by what its budget leaves.
+            TimeSpan allowance = Onboarding.ActivityBudget.CapWait(Timeout.InfiniteTimeSpan);
+            if (!await _concurrency.WaitAsync(allowance, cancellationToken).ConfigureAwait(false))
+            {
+                throw new Onboarding.ActivityHandOverException($"Flow Service call not sent: no free slot of {_slots} within the activity's budget", retryAfter: null);
+            }
+
             try
             {
-                if (_rate is not null)
+                await AcquireRateAsync(allowance, cancellationToken).ConfigureAwait(false);
+
+                // A pause may have begun while this caller queued: wait it out again, without holding the slot.
+                if (_pause.Remaining <= TimeSpan.Zero)
                 {
-                    using RateLimitLease lease = await _rate.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                    Onboarding.ActivityBudget.EnsureCallMayStart("Flow Service call");
+                    return new Slot(_concurrency);
                 }
             }
             catch
@@ -69,13 +83,30 @@ public sealed class AdobeTrafficGate : IDisposable
                 throw;
             }
 
-            // A pause may have begun while this caller queued: wait it out again, without holding the slot.
-            if (_pause.Remaining <= TimeSpan.Zero)
-            {
-                return new Slot(_concurrency);
-            }
-
             _concurrency.Release();
+        }
+    }
+
+    private async Task AcquireRateAsync(TimeSpan allowance, CancellationToken cancellationToken)
+    {
+        if (_rate is null)
+        {
+            return;
+        }
+
+        using CancellationTokenSource bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (allowance != Timeout.InfiniteTimeSpan)
+        {
+            bounded.CancelAfter(allowance);
+        }
+
+        try
+        {
+            using RateLimitLease lease = _rate.AttemptAcquire(1) is { IsAcquired: true } now ? now : await _rate.AcquireAsync(1, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new Onboarding.ActivityHandOverException("Flow Service call not sent: the rate limit leaves no start within the activity's budget", retryAfter: null);
         }
     }
 

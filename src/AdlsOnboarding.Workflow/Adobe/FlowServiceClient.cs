@@ -219,7 +219,8 @@ public sealed class FlowServiceClient(
             // Waiting for the gate (concurrency, rate, a 429's pause) does not count against the request timeout.
             using IDisposable slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Settings.RequestTimeout);
+            // Inside an activity, the call ends with the activity's budget (it started with at least a quarter left).
+            timeout.CancelAfter(Onboarding.ActivityBudget.CapCall(Settings.RequestTimeout));
             long started = time.GetTimestamp();
             HttpResponseMessage response;
             try

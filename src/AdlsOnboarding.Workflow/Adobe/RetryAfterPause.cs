@@ -53,7 +53,8 @@ internal sealed class RetryAfterPause(TimeProvider time, string operation)
     /// <summary>
     /// Returns once no pause runs: at once, or after waiting out a pause of at most <paramref name="cap"/>. A longer
     /// pause throws a transient <see cref="AdobeServiceException"/> with the remaining wait as its retry-after; nothing
-    /// is sent. Returns how long it waited.
+    /// is sent. Inside an activity, a pause the cap allows but its <see cref="Onboarding.ActivityBudget"/> does not is
+    /// handed to the durable retry (<see cref="Onboarding.ActivityHandOverException"/>). Returns how long it waited.
     /// </summary>
     public async Task<TimeSpan> WaitAsync(TimeSpan cap, CancellationToken cancellationToken)
     {
@@ -68,19 +69,32 @@ internal sealed class RetryAfterPause(TimeProvider time, string operation)
 
             if (remaining > cap)
             {
-                string code;
-                lock (_lock)
-                {
-                    code = _code;
-                }
+                ThrowPauseTooLong(remaining);
+            }
 
-                throw new AdobeServiceException(
-                    operation, 429, code, $"not sent: the server asked this instance to wait {remaining.TotalSeconds:0} s, longer than it waits in process",
-                    isTransient: true, retryAfter: remaining, requestMayHaveSucceeded: false);
+            if (remaining > Onboarding.ActivityBudget.CapWait(cap))
+            {
+                // Short enough to wait in process, but not inside what is left of this activity's budget: the
+                // durable retry waits it instead, and does not count it as an attempt.
+                throw new Onboarding.ActivityHandOverException(
+                    $"{operation} not sent: the server asked this instance to wait {remaining.TotalSeconds:0.0} s, more than the activity's budget leaves", remaining);
             }
 
             await Task.Delay(remaining, time, cancellationToken).ConfigureAwait(false);
             waited += remaining;
         }
+    }
+
+    private void ThrowPauseTooLong(TimeSpan remaining)
+    {
+        string code;
+        lock (_lock)
+        {
+            code = _code;
+        }
+
+        throw new AdobeServiceException(
+            operation, 429, code, $"not sent: the server asked this instance to wait {remaining.TotalSeconds:0} s, longer than it waits in process",
+            isTransient: true, retryAfter: remaining, requestMayHaveSucceeded: false);
     }
 }

@@ -104,6 +104,7 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<ConnectionReconciler>();
         services.TryAddSingleton<IPreflightChecker, PreflightChecker>();
 
+        services.TryAddTransient<OnboardAccountActivity>();
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
         services.TryAddTransient<SaveAccountRecordActivity>();
@@ -152,9 +153,13 @@ public static class WorkflowServiceCollectionExtensions
         return new SecretClient(vault, credential, clientOptions);
     }
 
-    /// <summary>Registers the orchestrator and activities with a Durable Task worker (local host, tests).</summary>
+    /// <summary>Registers the orchestrators and activities with a Durable Task worker (local host, tests).</summary>
     public static DurableTaskRegistry AddOnboardingTasks(this DurableTaskRegistry registry)
     {
+        registry.AddOrchestrator<OnboardingOrchestrationV2>();
+        registry.AddActivity(nameof(OnboardAccountActivity), sp => new DurableActivityAdapter<OnboardAccountInput, OnboardAccountResult>(sp.GetRequiredService<OnboardAccountActivity>()));
+
+        // The four-step shape: instances started on it (before the upgrade) finish on it.
         registry.AddOrchestrator<OnboardingOrchestration>();
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));

@@ -16,22 +16,56 @@ public static class DurableRetry
     public static TaskOptions Options(OnboardingRetrySettings settings, AttemptCounter? counter = null) =>
         TaskOptions.FromRetryHandler(Handler(settings, counter));
 
-    public static AsyncRetryHandler Handler(OnboardingRetrySettings settings, AttemptCounter? counter = null) => async retry =>
+    public static AsyncRetryHandler Handler(OnboardingRetrySettings settings, AttemptCounter? counter = null)
     {
-        (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(retry.LastFailure);
-        ILogger logger = retry.OrchestrationContext.CreateReplaySafeLogger(LogCategory);
-        TimeSpan delay = DelayBefore(retry.LastAttemptNumber + 1, settings, failure.RetryAfter);
-        if (!failure.IsTransient || retry.LastAttemptNumber >= settings.MaxAttempts || retry.TotalRetryTime + delay > settings.MaxTotalRetryTime)
+        // Hand-overs of this call (counted again on each replay, so the number is deterministic).
+        AttemptCounter handOvers = counter ?? new AttemptCounter();
+        return async retry =>
         {
-            Logs.ActivityNotRetried(logger, retry.OrchestrationContext.InstanceId, failure.Code, failure.IsTransient, retry.LastAttemptNumber, source);
-            return false;
+            (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(retry.LastFailure);
+            TimeSpan? delay = Decide(failure, source, retry.LastAttemptNumber, retry.TotalRetryTime, settings, handOvers, retry.OrchestrationContext);
+            if (delay is not { } wait)
+            {
+                return false;
+            }
+
+            await retry.OrchestrationContext.CreateTimer(wait, retry.CancellationToken);
+            return true;
+        };
+    }
+
+    /// <summary>
+    /// Whether a failed call is tried again, and after how long (null: not again). A hand-over
+    /// (<see cref="ActivityHandOverException.ErrorCode"/>: the activity's budget was too short, nothing was sent) is
+    /// retried after its pause, or the first retry interval, and does not count against <see cref="OnboardingRetrySettings.MaxAttempts"/>;
+    /// every retry counts against <see cref="OnboardingRetrySettings.MaxTotalRetryTime"/>. Counts the retry on
+    /// <paramref name="counter"/> (<see cref="AttemptCounter.Retries"/> or <see cref="AttemptCounter.HandOvers"/>).
+    /// </summary>
+    public static TimeSpan? Decide(
+        ClassifiedFailure failure, FailureSource source, int lastAttemptNumber, TimeSpan totalRetryTime, OnboardingRetrySettings settings, AttemptCounter counter, TaskOrchestrationContext context)
+    {
+        ILogger logger = context.CreateReplaySafeLogger(LogCategory);
+        bool handOver = failure.Code == ActivityHandOverException.ErrorCode && failure.IsTransient;
+        int counted = lastAttemptNumber - counter.HandOvers - (handOver ? 1 : 0);
+        TimeSpan delay = handOver ? DelayBefore(2, settings, failure.RetryAfter) : DelayBefore(counted + 1, settings, failure.RetryAfter);
+        if (!failure.IsTransient || (!handOver && counted >= settings.MaxAttempts) || totalRetryTime + delay > settings.MaxTotalRetryTime)
+        {
+            Logs.ActivityNotRetried(logger, context.InstanceId, failure.Code, failure.IsTransient, Math.Max(counted, 1), source);
+            return null;
         }
 
-        Logs.ActivityRetrying(logger, retry.OrchestrationContext.InstanceId, failure.Code, retry.LastAttemptNumber + 1, (long)delay.TotalMilliseconds, source);
-        counter?.Increment();
-        await retry.OrchestrationContext.CreateTimer(delay, retry.CancellationToken);
-        return true;
-    };
+        Logs.ActivityRetrying(logger, context.InstanceId, failure.Code, counted + 1, (long)delay.TotalMilliseconds, source);
+        if (handOver)
+        {
+            counter.HandedOver();
+        }
+        else
+        {
+            counter.Increment();
+        }
+
+        return delay;
+    }
 
     /// <summary>The wait before attempt <paramref name="nextAttempt"/> (2 or more): backoff, at least Retry-After.</summary>
     public static TimeSpan DelayBefore(int nextAttempt, OnboardingRetrySettings settings, TimeSpan? retryAfter)
@@ -45,7 +79,13 @@ public static class DurableRetry
 /// <summary>Counts retries inside an orchestration; replays count the same way, so the number is deterministic.</summary>
 public sealed class AttemptCounter
 {
+    /// <summary>Retries that count as attempts.</summary>
     public int Retries { get; private set; }
 
+    /// <summary>Retries after an activity handed over for want of budget (not attempts).</summary>
+    public int HandOvers { get; private set; }
+
     public void Increment() => Retries++;
+
+    public void HandedOver() => HandOvers++;
 }

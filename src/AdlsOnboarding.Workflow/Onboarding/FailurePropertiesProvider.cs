@@ -22,6 +22,7 @@ public sealed class FailurePropertiesProvider : IExceptionPropertiesProvider
         SecretStoreException secret => new(secret.Code, secret.Detail, secret.IsTransient, secret.RetryAfter),
         AccountStoreException table => new(AccountStoreException.ErrorCode, table.Detail, table.IsTransient, RetryAfter: null),
         PreflightException preflight => new(preflight.Code, preflight.OperatorMessage, preflight.IsTransient, preflight.RetryAfter),
+        ActivityHandOverException handOver => new(ActivityHandOverException.ErrorCode, handOver.Detail, IsTransient: true, handOver.RetryAfter),
         OnboardingFailureException workflow => new(workflow.Code, workflow.Detail, workflow.IsTransient, workflow.RetryAfter),
         _ => null,
     };

@@ -33,6 +33,16 @@ public sealed class OnboardingOptions
     /// <summary>How long a create in flight holds off other attempts. Default: Adobe's request timeout plus 10 s.</summary>
     public TimeSpan? CreateLease { get; set; }
 
+    /// <summary>
+    /// How long one run of the onboarding activity may take. In-process waits (a server's pause, the Flow Service
+    /// gate) stop where less than a quarter would be left, no Flow Service call starts with less than a quarter left,
+    /// a call ends with the budget; what does not fit is handed to the durable retry, not counted as an attempt. Must
+    /// stay well inside the durable backend's work-item visibility timeout where activity locks are not renewed (the
+    /// local host refuses to start otherwise, docs/reliability.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
+    public TimeSpan ActivityBudget { get; set; } = TimeSpan.FromSeconds(30);
+
     public OnboardingRetrySettings ToRetrySettings() =>
         new(MaxAttempts, FirstRetryInterval, BackoffCoefficient, MaxRetryInterval, MaxTotalRetryTime);
 }

@@ -45,7 +45,7 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
         StartResult result = await StartAsync(
             client,
             OnboardingInstanceId.For(input.Sandbox, input.AccountName),
-            nameof(OnboardingOrchestration),
+            nameof(OnboardingOrchestrationV2),
             input with { TraceParent = Activity.Current?.Id },
             input.Fingerprint,
             OffboardingInput.InstanceIdFor(input.Sandbox, input.AccountName),

@@ -34,7 +34,14 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         UpsertAsync(OnboardingEntity(run, OnboardingStatus.Onboarding, "OnboardingStarted"), cancellationToken);
 
     /// <summary>An onboarding has ended connected: the ids, the key version Adobe holds, no error, no failures in a row.</summary>
-    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default)
+    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default) =>
+        MarkConnectedAsync(run, connected, recordExists: false, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="recordExists"/>: the caller wrote the record earlier in the same run, so one merge
+    /// suffices (no insert attempt first; <c>CreatedAt</c> stays the first write's).
+    /// </summary>
+    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, bool recordExists, CancellationToken cancellationToken = default)
     {
         TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, $"Connection{connected.Action}");
         entity[nameof(AccountRecord.SecretVersion)] = connected.SecretVersion;
@@ -47,6 +54,12 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
         entity[nameof(AccountRecord.ErrorTransient)] = false;
         ClearError(entity);
+        if (recordExists)
+        {
+            entity[nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow();
+            return MergeAsync(entity, cancellationToken);
+        }
+
         return UpsertAsync(entity, cancellationToken);
     }
 

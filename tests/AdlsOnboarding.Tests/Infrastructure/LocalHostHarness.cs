@@ -76,7 +76,9 @@ public sealed class LocalHostHarness : IAsyncDisposable
         settings["Durable:LeaseInterval"] = "00:00:05";
         settings["Durable:LeaseRenewInterval"] = "00:00:02";
         settings["Durable:LeaseAcquireInterval"] = "00:00:02";
-        settings["Durable:WorkItemQueueVisibilityTimeout"] = "00:00:05";
+        // The sidecar does not renew activity locks: the budget stays inside half the visibility timeout.
+        settings["Durable:WorkItemQueueVisibilityTimeout"] = "00:00:20";
+        settings["Onboarding:ActivityBudget"] = "00:00:10";
         settings["Durable:ControlQueueVisibilityTimeout"] = "00:00:05";
         settings["Onboarding:CreateLease"] = "00:00:05";
         settings["Onboarding:MaxAttempts"] = "8";

@@ -179,7 +179,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
     {
         OnboardingInput input = Input(request);
         string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
         OrchestrationMetadata metadata = await WaitAsync(instanceId, timeout);
         return (metadata, metadata.ReadOutputAs<OnboardingOutcome>()!);
     }

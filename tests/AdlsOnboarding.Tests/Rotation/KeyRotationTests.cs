@@ -99,7 +99,7 @@ public sealed class KeyRotationTests : IAsyncLifetime
         // The onboarding reads version 1, then Adobe holds its create while version 2 arrives.
         Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(3)));
         OnboardingInput input = _harness.Input(WorkflowHarness.Request("duringonb"));
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
         string first = _harness.ServicePrincipalKey;
         await _harness.WaitUntilAsync(() => Task.FromResult(Adobe.Calls.Any(c => c.Operation == SimulatedOperation.List)), "the onboarding to look its connection up");
 

@@ -86,7 +86,7 @@ public sealed class OffboardingTests : IAsyncLifetime
     {
         _harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(2)));
         global::AdlsOnboarding.Workflow.Onboarding.OnboardingInput input = _harness.Input(WorkflowHarness.Request("busy"));
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(global::AdlsOnboarding.Workflow.Onboarding.OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-busy"));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(global::AdlsOnboarding.Workflow.Onboarding.OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-busy"));
         await _harness.WaitUntilAsync(async () => await _harness.RecordAsync("prod", "busy") is not null, "the busy account's record");
 
         ApiResponse busy = await OffboardAsync("busy");

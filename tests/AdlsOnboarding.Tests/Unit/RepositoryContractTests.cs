@@ -66,6 +66,8 @@ public sealed class RepositoryContractTests
             f => f.GetProperty("name").GetString()!,
             f => f.GetProperty("bindings").EnumerateArray().First(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).GetProperty("type").GetString()!);
 
+        Assert.Equal("orchestrationTrigger", triggers[nameof(OnboardingOrchestrationV2)]);
+        Assert.Equal("activityTrigger", triggers[nameof(OnboardAccountActivity)]);
         Assert.Equal("orchestrationTrigger", triggers[nameof(OnboardingOrchestration)]);
         Assert.Equal("activityTrigger", triggers[nameof(ResolveSecretVersionActivity)]);
         Assert.Equal("activityTrigger", triggers[nameof(CreateConnectionActivity)]);

@@ -77,7 +77,7 @@ public sealed class AppVaultTests : IAsyncLifetime
         // Past the request validator on purpose: the vault boundary must hold even for a name the rules let through.
         OnboardingInput input = _harness.Input(WorkflowHarness.Request(account: "deputyacct")) with { SecretName = WorkflowHarness.ImsSecretName };
         string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new StartOrchestrationOptions(instanceId));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new StartOrchestrationOptions(instanceId));
         OnboardingOutcome outcome = (await _harness.WaitAsync(instanceId)).ReadOutputAs<OnboardingOutcome>()!;
 
         Assert.Equal(OnboardingStatus.Failed, outcome.Status);

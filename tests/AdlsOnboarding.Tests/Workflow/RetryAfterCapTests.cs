@@ -66,7 +66,7 @@ public sealed class RetryAfterCapTests
     {
         OnboardingInput input = harness.Input(WorkflowHarness.Request(account));
         string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
-        await harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new StartOrchestrationOptions(instanceId));
+        await harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new StartOrchestrationOptions(instanceId));
         return instanceId;
     }
 }

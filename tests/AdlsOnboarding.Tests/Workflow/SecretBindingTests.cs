@@ -174,7 +174,7 @@ public sealed class SecretBindingTests : IAsyncLifetime
         // Scheduled as the sweep or an older release would, past today's request validator: the key store must hold alone.
         OnboardingInput input = _harness.Input(WorkflowHarness.Request(account)) with { SecretName = secretName };
         string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
         OnboardingOutcome outcome = (await _harness.WaitAsync(instanceId)).ReadOutputAs<OnboardingOutcome>()!;
 
         Assert.Equal(OnboardingStatus.Failed, outcome.Status);

@@ -1,0 +1,128 @@
+using System.Text.Json.Serialization;
+using AdlsOnboarding.Workflow.Secrets;
+using AdlsOnboarding.Workflow.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AdlsOnboarding.Workflow.Onboarding;
+
+/// <summary>
+/// Onboards one ADLS Gen2 account in one durable step: <see cref="OnboardAccountActivity"/> records the onboarding,
+/// resolves the key's version, ensures the Adobe connection and records it connected. A failure that outlives the
+/// retry budget adds one step, <see cref="SaveAccountRecordActivity"/> (Failed). Replaces
+/// <see cref="OnboardingOrchestration"/> (four steps), which stays registered so that instances started on it finish
+/// on it. Deterministic: no I/O here, durable time only, replay-safe logging; secrets never enter inputs, outputs or
+/// failures.
+/// </summary>
+public sealed class OnboardingOrchestrationV2 : TaskOrchestrator<OnboardingInput, OnboardingOutcome>
+{
+    public override async Task<OnboardingOutcome> RunAsync(TaskOrchestrationContext context, OnboardingInput input)
+    {
+        ILogger logger = context.CreateReplaySafeLogger(nameof(OnboardingOrchestrationV2));
+        AttemptCounter attempts = new();
+        OnboardingRun run = OnboardingRun.Of(input, context.InstanceId);
+        Logs.OnboardingStarted(logger, context.InstanceId, input.Sandbox, input.AccountName);
+
+        // DurableRetry's rule, as a loop rather than a retry handler, so that each attempt carries its number (the
+        // record keeps it). Same decisions, same durable timers, same history size.
+        DateTime firstStarted = context.CurrentUtcDateTime;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                OnboardAccountResult result = await context.CallActivityAsync<OnboardAccountResult>(
+                    nameof(OnboardAccountActivity), new OnboardAccountInput(input, context.InstanceId, attempts.Retries + 1));
+                ConnectionResult connection = result.Connection;
+                Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
+                return new OnboardingOutcome(
+                    input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
+                    connection.Action, connection.CredentialTestPassed, result.SecretVersion, null, null, connection.Warning, context.CurrentUtcDateTime);
+            }
+            catch (TaskFailedException ex)
+            {
+                (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(ex.FailureDetails);
+                TimeSpan? delay = DurableRetry.Decide(failure, source, attempt, context.CurrentUtcDateTime - firstStarted, input.Retry, attempts, context);
+                if (delay is { } wait)
+                {
+                    await context.CreateTimer(wait, CancellationToken.None);
+                    continue;
+                }
+
+                // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
+                // completes with a failed outcome, and the record says why.
+                if (failure.IsDetailWithheld)
+                {
+                    Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
+                }
+
+                await context.CallActivityAsync(
+                    nameof(SaveAccountRecordActivity),
+                    AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.PublicMessage, failure.IsTransient, attempts.Retries + 1)),
+                    DurableRetry.Options(input.Retry));
+
+                Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
+                return new OnboardingOutcome(
+                    input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, input.ConnectionName,
+                    null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
+            }
+        }
+    }
+}
+
+/// <summary>Input of <see cref="OnboardAccountActivity"/>: the request, the instance, and which attempt this is (recorded).</summary>
+public sealed record OnboardAccountInput(
+    [property: JsonRequired] OnboardingInput Onboarding,
+    [property: JsonRequired] string InstanceId,
+    [property: JsonRequired] int Attempt);
+
+/// <summary>Result of <see cref="OnboardAccountActivity"/>: the connection and the key version Adobe holds. Ids only, never credentials.</summary>
+public sealed record OnboardAccountResult(ConnectionResult Connection, string SecretVersion);
+
+/// <summary>
+/// The whole happy path of an onboarding, as one activity: record <c>Onboarding</c> (first, so the registry sees a
+/// running onboarding and the reconciler reads the record after it), resolve the key's version (on every attempt:
+/// the record keeps the version actually sent), create or update and test the Adobe connection
+/// (<see cref="ConnectionReconciler"/>, safe to run any number of times), record <c>Connected</c>. Runs inside its
+/// <see cref="ActivityBudget"/>; a failure propagates classified (<see cref="FailurePropertiesProvider"/>).
+/// </summary>
+public sealed class OnboardAccountActivity(
+    AccountRecordStore records,
+    ServicePrincipalKeys keys,
+    ConnectionReconciler reconciler,
+    IOptions<OnboardingOptions> options,
+    TimeProvider time,
+    Telemetry.WorkflowMetrics metrics,
+    ILogger<OnboardAccountActivity> logger) : IWorkflowActivity<OnboardAccountInput, OnboardAccountResult>
+{
+    public async Task<OnboardAccountResult> RunAsync(OnboardAccountInput input, CancellationToken cancellationToken = default)
+    {
+        OnboardingInput request = input.Onboarding;
+        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(OnboardAccountActivity), request.TraceParent);
+        span?.SetTag("adls.sandbox", request.Sandbox);
+        span?.SetTag("adls.account", request.AccountName);
+        span?.SetTag("adls.attempt", input.Attempt);
+        using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, request.Sandbox, request.AccountName);
+        using ActivityBudget budget = ActivityBudget.Begin(options.Value.ActivityBudget, time);
+        OnboardingRun run = OnboardingRun.Of(request, input.InstanceId);
+
+        await records.MarkOnboardingAsync(run, cancellationToken).ConfigureAwait(false);
+
+        // An input scheduled by a release that did not carry the binding binds nothing (fail closed).
+        SecretVersionInfo secret = await keys.ResolveAsync(request.SecretName, request.SecretVersion, request.Binding ?? new SecretBinding("", "", ""), cancellationToken).ConfigureAwait(false);
+
+        ConnectionResult connection = await reconciler.EnsureConnectionAsync(new CreateConnectionInput(request, secret.Version, input.InstanceId), cancellationToken).ConfigureAwait(false);
+        span?.SetTag("adls.connection_action", connection.Action.ToString());
+
+        DateTimeOffset? rotatedAt = connection.Action == ConnectionAction.Updated && request.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
+            ? time.GetUtcNow()
+            : null;
+        await records.MarkConnectedAsync(
+            run,
+            new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt),
+            recordExists: true,
+            cancellationToken).ConfigureAwait(false);
+        metrics.Completed(request.Sandbox, nameof(OnboardingStatus.Connected), null, input.Attempt);
+        return new OnboardAccountResult(connection, secret.Version);
+    }
+}
