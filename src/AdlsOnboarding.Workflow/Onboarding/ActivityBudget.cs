@@ -46,8 +46,9 @@ public sealed class ActivityBudget : IDisposable
         return budget;
     }
 
-    /// <summary>The shorter of <paramref name="cap"/> and what the current budget (if any) lets this flow wait.</summary>
-    public static TimeSpan CapWait(TimeSpan cap) => Current is { } budget && budget.WaitAllowance < cap ? budget.WaitAllowance : cap;
+    /// <summary>The shorter of <paramref name="cap"/> (<see cref="Timeout.InfiniteTimeSpan"/>: none) and what the current budget (if any) lets this flow wait.</summary>
+    public static TimeSpan CapWait(TimeSpan cap) =>
+        Current is { } budget && (cap == Timeout.InfiniteTimeSpan || budget.WaitAllowance < cap) ? budget.WaitAllowance : cap;
 
     /// <summary>The shorter of <paramref name="timeout"/> and what is left of the current budget (if any).</summary>
     public static TimeSpan CapCall(TimeSpan timeout) => Current is { } budget && budget.Remaining < timeout ? budget.Remaining : timeout;

@@ -45,17 +45,15 @@ public static class DurableRetry
         ClassifiedFailure failure, FailureSource source, int lastAttemptNumber, TimeSpan totalRetryTime, OnboardingRetrySettings settings, AttemptCounter counter, TaskOrchestrationContext context)
     {
         ILogger logger = context.CreateReplaySafeLogger(LogCategory);
-        bool handOver = failure.Code == ActivityHandOverException.ErrorCode && failure.IsTransient;
-        int counted = lastAttemptNumber - counter.HandOvers - (handOver ? 1 : 0);
-        TimeSpan delay = handOver ? DelayBefore(2, settings, failure.RetryAfter) : DelayBefore(counted + 1, settings, failure.RetryAfter);
-        if (!failure.IsTransient || (!handOver && counted >= settings.MaxAttempts) || totalRetryTime + delay > settings.MaxTotalRetryTime)
+        RetryDecision decision = Next(failure, lastAttemptNumber, totalRetryTime, settings, counter.HandOvers);
+        if (decision.Delay is not { } delay)
         {
-            Logs.ActivityNotRetried(logger, context.InstanceId, failure.Code, failure.IsTransient, Math.Max(counted, 1), source);
+            Logs.ActivityNotRetried(logger, context.InstanceId, failure.Code, failure.IsTransient, Math.Max(decision.CountedAttempts, 1), source);
             return null;
         }
 
-        Logs.ActivityRetrying(logger, context.InstanceId, failure.Code, counted + 1, (long)delay.TotalMilliseconds, source);
-        if (handOver)
+        Logs.ActivityRetrying(logger, context.InstanceId, failure.Code, decision.CountedAttempts + 1, (long)delay.TotalMilliseconds, source);
+        if (decision.IsHandOver)
         {
             counter.HandedOver();
         }
@@ -67,6 +65,20 @@ public static class DurableRetry
         return delay;
     }
 
+    /// <summary>
+    /// The rule itself (no side effects): after attempt <paramref name="lastAttemptNumber"/> failed with
+    /// <paramref name="failure"/>, and <paramref name="handOversBefore"/> earlier failures were hand-overs, the wait
+    /// before the next attempt, or null for none.
+    /// </summary>
+    public static RetryDecision Next(ClassifiedFailure failure, int lastAttemptNumber, TimeSpan totalRetryTime, OnboardingRetrySettings settings, int handOversBefore)
+    {
+        bool handOver = failure.Code == ActivityHandOverException.ErrorCode && failure.IsTransient;
+        int counted = lastAttemptNumber - handOversBefore - (handOver ? 1 : 0);
+        TimeSpan delay = handOver ? DelayBefore(2, settings, failure.RetryAfter) : DelayBefore(counted + 1, settings, failure.RetryAfter);
+        bool retry = failure.IsTransient && (handOver || counted < settings.MaxAttempts) && totalRetryTime + delay <= settings.MaxTotalRetryTime;
+        return new RetryDecision(retry ? delay : null, handOver, counted);
+    }
+
     /// <summary>The wait before attempt <paramref name="nextAttempt"/> (2 or more): backoff, at least Retry-After.</summary>
     public static TimeSpan DelayBefore(int nextAttempt, OnboardingRetrySettings settings, TimeSpan? retryAfter)
     {
@@ -75,6 +87,9 @@ public static class DurableRetry
         return retryAfter is { } serverDelay && serverDelay > backoff ? serverDelay : backoff;
     }
 }
+
+/// <summary>What <see cref="DurableRetry.Next"/> decided: the wait (null: no retry), whether the failure was a hand-over, the attempts that count so far.</summary>
+public readonly record struct RetryDecision(TimeSpan? Delay, bool IsHandOver, int CountedAttempts);
 
 /// <summary>Counts retries inside an orchestration; replays count the same way, so the number is deterministic.</summary>
 public sealed class AttemptCounter
