@@ -1,66 +1,102 @@
 using System.Diagnostics;
-using AdlsOnboarding.LocalHost.Durable;
-using Grpc.Net.Client;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Worker;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Azure.Data.Tables;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Benchmark;
 
+internal sealed record BareFigures(double WallSeconds, double PerSecond, double CpuSeconds, RequestCounts Requests);
+
 /// <summary>
-/// The engine alone: a Durable Task orchestration of the onboarding's shape (four sequential activities that do
-/// nothing) on the same Azure Storage backend, sidecar and settings, in this process. Our overhead is measured against it.
+/// The engine alone, at the onboarding's minimum shape: a native <see cref="TaskHubWorker"/> (DurableTask.Core, no
+/// sidecar, no SDK) running N orchestrations of ONE no-op activity on the same Azurite (through the same counting
+/// proxy), partitions, concurrency and polling as the local host, in this process. Completion is read from the
+/// Instances table directly on Azurite (not counted), as the workflow's is read from the account table.
 /// </summary>
 internal static class BareEngineRun
 {
-    public static async Task<(double WallSeconds, double PerSecond, double CpuSeconds)> RunAsync(Settings settings)
+    public static async Task<BareFigures> RunAsync(Settings settings, CountingProxy proxy)
     {
-        DurableStorageOptions options = new()
-        {
-            TaskHubName = "bare" + Guid.NewGuid().ToString("N")[..12],
-            StorageConnectionString = Settings.Azurite,
-            PartitionCount = settings.Partitions,
-            MaxConcurrentActivities = settings.Activities,
-            MaxConcurrentOrchestrations = settings.Orchestrations,
-            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
-        };
+        proxy.AccountTable = null;
+        string hub = "bare" + Guid.NewGuid().ToString("N")[..12];
         using ILoggerFactory logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        await using AzureStorageSidecar sidecar = await AzureStorageSidecar.StartAsync(options, null, logs);
-        using GrpcChannel channel = GrpcChannel.ForAddress(sidecar.Address);
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddDurableTaskWorker(worker =>
+        AzureStorageOrchestrationService service = new(new AzureStorageOrchestrationServiceSettings
         {
-            worker.UseGrpc(channel);
-            worker.AddTasks(tasks =>
-            {
-                tasks.AddOrchestratorFunc<int, int>("BareOnboarding", async (context, input) =>
-                {
-                    for (int step = 0; step < 4; step++)
-                    {
-                        input = await context.CallActivityAsync<int>("NoOp", input);
-                    }
+            TaskHubName = hub,
+            StorageAccountClientProvider = new StorageAccountClientProvider(proxy.ConnectionString),
+            PartitionCount = settings.Partitions,
+            MaxConcurrentTaskActivityWorkItems = settings.Activities,
+            MaxConcurrentTaskOrchestrationWorkItems = settings.Orchestrations,
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
 
-                    return input;
-                });
-                tasks.AddActivityFunc<int, int>("NoOp", (_, value) => value + 1);
-            });
+            // The local host's defaults (LocalHost/Durable/DurableStorageOptions).
+            LeaseInterval = TimeSpan.FromSeconds(10),
+            LeaseRenewInterval = TimeSpan.FromSeconds(3),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(3),
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(60),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
+            LoggerFactory = logs,
         });
-        builder.Services.AddDurableTaskClient(client => client.UseGrpc(channel));
-        using IHost host = builder.Build();
-        await host.StartAsync();
-        DurableTaskClient client = host.Services.GetRequiredService<DurableTaskClient>();
+        await service.CreateIfNotExistsAsync();
+        TaskHubWorker worker = new(service, logs);
+        worker.AddTaskOrchestrations(typeof(BareOnboarding));
+        worker.AddTaskActivities(typeof(NoOp));
+        await worker.StartAsync();
+        TaskHubClient client = new(service, loggerFactory: logs);
+        await Task.Delay(Settings.Settle);
 
+        RequestCounts before = proxy.Snapshot();
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        Stopwatch wall = Stopwatch.StartNew();
-        string[] ids = await Task.WhenAll(Enumerable.Range(0, settings.N).Select(i => client.ScheduleNewOrchestrationInstanceAsync("BareOnboarding", i)));
-        using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(30));
-        await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, timeout.Token)));
-        double seconds = wall.Elapsed.TotalSeconds;
+        DateTimeOffset t0 = DateTimeOffset.UtcNow;
+        using SemaphoreSlim parallel = new(64);
+        await Task.WhenAll(Enumerable.Range(0, settings.N).Select(async i =>
+        {
+            await parallel.WaitAsync();
+            try
+            {
+                await client.CreateOrchestrationInstanceAsync(typeof(BareOnboarding), i);
+            }
+            finally
+            {
+                parallel.Release();
+            }
+        }));
+
+        TableClient instances = new(Settings.Azurite, hub + "Instances");
+        DateTimeOffset last = t0;
+        Stopwatch waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromMinutes(30))
+        {
+            List<TableEntity> done = [];
+            await foreach (TableEntity row in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey", "CompletedTime", "LastUpdatedTime"]))
+            {
+                done.Add(row);
+            }
+
+            if (done.Count >= settings.N)
+            {
+                last = done.Max(e => e.GetDateTimeOffset("CompletedTime") ?? e.GetDateTimeOffset("LastUpdatedTime") ?? DateTimeOffset.UtcNow);
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        RequestCounts requests = proxy.Snapshot() - before;
+        double seconds = (last - t0).TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-        await host.StopAsync();
-        return (seconds, settings.N / seconds, cpu);
+        await worker.StopAsync(isForced: true);
+        return new BareFigures(seconds, settings.N / seconds, cpu, requests);
+    }
+
+    internal sealed class BareOnboarding : TaskOrchestration<int, int>
+    {
+        public override Task<int> RunTask(OrchestrationContext context, int input) => context.ScheduleTask<int>(typeof(NoOp), input);
+    }
+
+    internal sealed class NoOp : TaskActivity<int, int>
+    {
+        protected override int Execute(TaskContext context, int input) => input + 1;
     }
 }

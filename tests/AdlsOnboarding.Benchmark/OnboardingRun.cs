@@ -8,15 +8,17 @@ namespace AdlsOnboarding.Benchmark;
 
 internal sealed record OnboardingFigures(
     int N, double WallSeconds, double PerSecond, double P50, double P95, double P99, double CallsPerOnboarding, int Throttled,
-    int PeakAdobeConcurrency, int Connections, int DistinctAccounts, double HostCpuSeconds, double HostPeakMiB, double AzuriteCpuSeconds, double AzuritePeakMiB);
+    int PeakAdobeConcurrency, int Connections, int DistinctAccounts, double HostCpuSeconds, double HostPeakMiB, double AzuriteCpuSeconds, double AzuritePeakMiB,
+    RequestCounts Requests, double RequestsPerStatusPoll);
 
 /// <summary>N onboardings through the local host's public API (a process of its own) against the simulator (another).</summary>
 internal static class OnboardingRun
 {
-    public static async Task<OnboardingFigures> RunAsync(Settings settings, int latencyMs, int cap, string label)
+    public static async Task<OnboardingFigures> RunAsync(Settings settings, int latencyMs, int cap, string label, CountingProxy proxy)
     {
         int simPort = ProcessStats.FreePort(), hostPort = ProcessStats.FreePort();
         string hub = "bench" + Guid.NewGuid().ToString("N")[..12], table = "bench" + Guid.NewGuid().ToString("N")[..12];
+        proxy.AccountTable = table;
         await using ChildProcess sim = ChildProcess.Start(settings.SimulatorDll, ["--port", simPort.ToString(), "--latencyMs", latencyMs.ToString(), "--concurrencyCap", cap.ToString()], new Dictionary<string, string>());
         Uri simBase = new($"http://127.0.0.1:{simPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(simBase, "/_simulator/stats"), TimeSpan.FromSeconds(30));
@@ -30,9 +32,10 @@ internal static class OnboardingRun
             ["Adobe__ImsTokenUrl"] = $"{simBase}ims/token/v3",
             ["Adobe__MaxConcurrentCalls"] = (cap > 0 ? cap : 100).ToString(),
             ["Adobe__MaxCallsPerSecond"] = "0",
-            ["Storage__ConnectionString"] = Settings.Azurite,
+            // Every storage request of the host goes through the counting proxy.
+            ["Storage__ConnectionString"] = proxy.ConnectionString,
             ["Storage__TableName"] = table,
-            ["Durable__StorageConnectionString"] = Settings.Azurite,
+            ["Durable__StorageConnectionString"] = proxy.ConnectionString,
             ["Durable__TaskHubName"] = hub,
             ["Durable__PartitionCount"] = settings.Partitions.ToString(),
             ["Durable__MaxConcurrentActivities"] = settings.Activities.ToString(),
@@ -46,11 +49,14 @@ internal static class OnboardingRun
         await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
+        await Task.Delay(Settings.Settle);
+        RequestCounts before = proxy.Snapshot();
         int? azurite = ProcessStats.AzuritePid();
         TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
 
         using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
         Dictionary<string, DateTimeOffset> accepted = [];
+        List<string> statusUrls = [];
         Stopwatch wall = Stopwatch.StartNew();
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         using SemaphoreSlim parallel = new(64);
@@ -77,6 +83,7 @@ internal static class OnboardingRun
                 lock (accepted)
                 {
                     accepted[account] = DateTimeOffset.UtcNow;
+                    statusUrls.Add(response.Headers.Location!.ToString());
                 }
             }
             finally
@@ -111,6 +118,33 @@ internal static class OnboardingRun
             await Task.Delay(250);
         }
 
+        // The engine's last episodes (completing the orchestrations) belong to the run: count until every instance completed.
+        TableClient instances = new(Settings.Azurite, hub + "Instances");
+        for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(250))
+        {
+            int completed = 0;
+            await foreach (TableEntity _ in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey"]))
+            {
+                completed++;
+            }
+
+            if (completed >= settings.N)
+            {
+                break;
+            }
+        }
+
+        RequestCounts requests = proxy.Snapshot() - before;
+
+        // Status polls, apart: each accepted onboarding's status URL read once, after the run.
+        RequestCounts beforePolls = proxy.Snapshot();
+        int polls = Math.Min(settings.StatusPolls, statusUrls.Count);
+        foreach (string url in statusUrls.Take(polls))
+        {
+            (await http.GetAsync(url)).Dispose();
+        }
+
+        double perPoll = polls == 0 ? double.NaN : (proxy.Snapshot() - beforePolls).Total / (double)polls;
         DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
         double wallSeconds = (last - t0).TotalSeconds;
         double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
@@ -123,7 +157,8 @@ internal static class OnboardingRun
             settings.N, wallSeconds, settings.N / wallSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
             stats.GetProperty("calls").GetInt32() / (double)settings.N, stats.GetProperty("throttled").GetInt32(), stats.GetProperty("peakConcurrentCalls").GetInt32(),
             stats.GetProperty("connections").GetInt32(), stats.GetProperty("distinctAccounts").GetInt32(),
-            hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN);
+            hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN,
+            requests, perPoll);
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

@@ -3,22 +3,36 @@ using System.Text;
 using AdlsOnboarding.Benchmark;
 
 // scripts/benchmark.sh [--n 1000] [--latency 100] [--cap 20] [--sample 50] [--partitions 4] [--activities 20]
+//                      [--status-polls 200] [--localhost path/to/AdlsOnboarding.LocalHost.dll]
 Settings settings = Settings.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 Console.WriteLine($"Benchmark: N={settings.N}, latency {settings.LatencyMs} ms, cap {settings.Cap}, partitions {settings.Partitions}, activities/orchestrations at once {settings.Activities}/{settings.Orchestrations}");
+Console.WriteLine($"Local host: {settings.LocalHostDll}");
 
+// Every storage request of the host (and of the bare engine) goes through one counting proxy in front of Azurite.
+await using CountingProxy proxy = await CountingProxy.StartAsync();
 Console.WriteLine("1/4 onboardings against Adobe with latency...");
-OnboardingFigures adobe = await OnboardingRun.RunAsync(settings, settings.LatencyMs, settings.Cap, "lat");
+OnboardingFigures adobe = await OnboardingRun.RunAsync(settings, settings.LatencyMs, settings.Cap, "lat", proxy);
 Console.WriteLine("2/4 the sequential client (sample)...");
 (double seqPerAccount, double seqProjected) = await SequentialClient.MeasureAsync(settings, settings.LatencyMs);
 Console.WriteLine("3/4 onboardings against an instant Adobe...");
-OnboardingFigures instant = await OnboardingRun.RunAsync(settings, 0, 0, "ins");
-Console.WriteLine("4/4 the bare engine, same shape...");
-(double bareWall, double barePerSecond, double bareCpu) = await BareEngineRun.RunAsync(settings);
+OnboardingFigures instant = await OnboardingRun.RunAsync(settings, 0, 0, "ins", proxy);
+Console.WriteLine("4/4 the bare engine: native TaskHubWorker, one no-op activity...");
+BareFigures bare = await BareEngineRun.RunAsync(settings, proxy);
 
-double bound = settings.N * adobe.CallsPerOnboarding * settings.LatencyMs / 1000.0 / settings.Cap;
+int n = settings.N;
+double bound = n * adobe.CallsPerOnboarding * settings.LatencyMs / 1000.0 / settings.Cap;
+double PerOnboarding(long requests) => requests / (double)n;
+double engine = PerOnboarding(adobe.Requests.Engine), account = PerOnboarding(adobe.Requests.AccountTable), total = PerOnboarding(adobe.Requests.Total);
+double bareEngine = PerOnboarding(bare.Requests.Engine);
+double wallRatio = adobe.WallSeconds / Math.Max(bound, bare.WallSeconds);
+double speedUp = seqProjected / adobe.WallSeconds;
+double instantRatio = instant.PerSecond / bare.PerSecond;
+double peakMiB = Math.Max(adobe.HostPeakMiB, instant.HostPeakMiB);
+string Check(bool met) => met ? "met" : "MISSED";
+
 StringBuilder report = new();
-report.AppendLine($"| Profile: Adobe latency {settings.LatencyMs} ms, cap {settings.Cap}, N = {settings.N} | |");
+report.AppendLine($"| Profile: Adobe latency {settings.LatencyMs} ms, cap {settings.Cap}, N = {n} | |");
 report.AppendLine("|---|---|");
 report.AppendLine($"| wall time | {adobe.WallSeconds:F1} s |");
 report.AppendLine($"| onboardings/s | {adobe.PerSecond:F1} |");
@@ -27,22 +41,38 @@ report.AppendLine($"| Flow Service calls per onboarding (simulator's count) | {a
 report.AppendLine($"| 429s from the cap | {adobe.Throttled} |");
 report.AppendLine($"| peak concurrent Flow Service calls | {adobe.PeakAdobeConcurrency} |");
 report.AppendLine($"| connections / distinct accounts | {adobe.Connections} / {adobe.DistinctAccounts} |");
-report.AppendLine($"| host CPU per onboarding / peak memory | {adobe.HostCpuSeconds / settings.N * 1000:F1} ms / {adobe.HostPeakMiB:F0} MiB |");
-report.AppendLine($"| Azurite CPU per onboarding / peak memory | {adobe.AzuriteCpuSeconds / settings.N * 1000:F1} ms / {adobe.AzuritePeakMiB:F0} MiB |");
+report.AppendLine($"| host CPU per onboarding / peak memory | {adobe.HostCpuSeconds / n * 1000:F1} ms / {adobe.HostPeakMiB:F0} MiB |");
+report.AppendLine($"| Azurite CPU per onboarding / peak memory | {adobe.AzuriteCpuSeconds / n * 1000:F1} ms / {adobe.AzuritePeakMiB:F0} MiB |");
 report.AppendLine($"| Adobe bound N × calls × latency ÷ cap | {bound:F1} s |");
-report.AppendLine($"| wall ÷ Adobe bound | {adobe.WallSeconds / bound:F2} |");
-report.AppendLine($"| bare engine wall (same N, 4 activities) | {bareWall:F1} s |");
-report.AppendLine($"| wall ÷ max(Adobe bound, bare engine wall) | {adobe.WallSeconds / Math.Max(bound, bareWall):F2} |");
+report.AppendLine($"| bare engine wall (same N, one no-op activity) | {bare.WallSeconds:F1} s |");
 report.AppendLine($"| sequential client: s per account (sample {settings.SequentialSample}) / projected for N | {seqPerAccount:F3} s / {seqProjected:F1} s |");
-report.AppendLine($"| speed-up over the sequential client | {seqProjected / adobe.WallSeconds:F1} × |");
 report.AppendLine();
-report.AppendLine($"| Profile: instant Adobe (0 ms), N = {settings.N} | ours | bare engine |");
+report.AppendLine($"| Storage requests per onboarding (counting proxy), N = {n} | workflow, Adobe {settings.LatencyMs} ms | workflow, instant Adobe | bare engine, one activity |");
+report.AppendLine("|---|---|---|---|");
+report.AppendLine($"| durable engine: blob / queue / table | {PerOnboarding(adobe.Requests.EngineBlob):F1} / {PerOnboarding(adobe.Requests.EngineQueue):F1} / {PerOnboarding(adobe.Requests.EngineTable):F1} | {PerOnboarding(instant.Requests.EngineBlob):F1} / {PerOnboarding(instant.Requests.EngineQueue):F1} / {PerOnboarding(instant.Requests.EngineTable):F1} | {PerOnboarding(bare.Requests.EngineBlob):F1} / {PerOnboarding(bare.Requests.EngineQueue):F1} / {PerOnboarding(bare.Requests.EngineTable):F1} |");
+report.AppendLine($"| **durable engine** | **{engine:F1}** | {PerOnboarding(instant.Requests.Engine):F1} | **{bareEngine:F1}** |");
+report.AppendLine($"| **account table** | **{account:F1}** | {PerOnboarding(instant.Requests.AccountTable):F1} | – |");
+report.AppendLine($"| **total (status polls excluded)** | **{total:F1}** | {PerOnboarding(instant.Requests.Total):F1} | {PerOnboarding(bare.Requests.Total):F1} |");
+report.AppendLine($"| per status poll (each status URL read once after the run) | {adobe.RequestsPerStatusPoll:F1} | {instant.RequestsPerStatusPoll:F1} | – |");
+report.AppendLine();
+report.AppendLine($"| Profile: instant Adobe (0 ms), N = {n} | ours | bare engine |");
 report.AppendLine("|---|---|---|");
-report.AppendLine($"| onboardings/s | {instant.PerSecond:F1} | {barePerSecond:F1} |");
-report.AppendLine($"| CPU per onboarding (host process) | {instant.HostCpuSeconds / settings.N * 1000:F1} ms | {bareCpu / settings.N * 1000:F1} ms |");
-report.AppendLine($"| Azurite CPU per onboarding | {instant.AzuriteCpuSeconds / settings.N * 1000:F1} ms | (not separated) |");
-report.AppendLine($"| ours ÷ bare engine, throughput | {instant.PerSecond / barePerSecond:F2} | |");
+report.AppendLine($"| onboardings/s | {instant.PerSecond:F1} | {bare.PerSecond:F1} |");
+report.AppendLine($"| wall time | {instant.WallSeconds:F1} s | {bare.WallSeconds:F1} s |");
+report.AppendLine($"| CPU per onboarding | {instant.HostCpuSeconds / n * 1000:F1} ms (host process) | {bare.CpuSeconds / n * 1000:F1} ms (benchmark process: engine + client + proxy) |");
+report.AppendLine($"| Azurite CPU per onboarding | {instant.AzuriteCpuSeconds / n * 1000:F1} ms | (not separated) |");
 report.AppendLine($"| Flow Service calls per onboarding | {instant.CallsPerOnboarding:F2} | 0 |");
+report.AppendLine();
+report.AppendLine("| Target (issue 18) | measured | |");
+report.AppendLine("|---|---|---|");
+report.AppendLine($"| durable-engine requests ≤ 1.3 × bare one-activity engine | {engine:F1} ÷ {bareEngine:F1} = {engine / bareEngine:F2} × | {Check(engine <= 1.3 * bareEngine)} |");
+report.AppendLine($"| account-table requests ≤ 4 | {account:F1} | {Check(account <= 4)} |");
+report.AppendLine($"| total requests ≤ 28 per onboarding (status polls excluded) | {total:F1} | {Check(total <= 28)} |");
+report.AppendLine($"| wall ≤ 1.2 × max(Adobe bound, bare wall) | {adobe.WallSeconds:F1} ÷ max({bound:F1}, {bare.WallSeconds:F1}) = {wallRatio:F2} | {Check(wallRatio <= 1.2)} |");
+report.AppendLine($"| speed-up over the sequential client ≥ 2 × | {speedUp:F2} × | {Check(speedUp >= 2)} |");
+report.AppendLine($"| instant Adobe: throughput ≥ 0.8 × bare engine | {instantRatio:F2} × | {Check(instantRatio >= 0.8)} |");
+report.AppendLine($"| host peak memory ≤ 300 MB | {peakMiB:F0} MiB | {Check(peakMiB * 1.048576 <= 300)} |");
+report.AppendLine($"| no duplicate, no lost onboarding | {adobe.Connections} connections / {adobe.DistinctAccounts} accounts / N {n}; instant {instant.Connections} / {instant.DistinctAccounts} | {Check(adobe.Connections == n && adobe.DistinctAccounts == n && instant.Connections == n && instant.DistinctAccounts == n)} |");
 
 Console.WriteLine();
 Console.WriteLine(report);
@@ -50,4 +80,4 @@ string output = Path.Combine(settings.Root, ".run", "benchmark");
 Directory.CreateDirectory(output);
 await File.WriteAllTextAsync(Path.Combine(output, "result.md"), report.ToString());
 Console.WriteLine($"Written to {Path.Combine(output, "result.md")}");
-return adobe.Connections == settings.N && adobe.DistinctAccounts == settings.N ? 0 : 1;
+return adobe.Connections == n && adobe.DistinctAccounts == n ? 0 : 1;

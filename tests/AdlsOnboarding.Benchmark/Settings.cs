@@ -1,14 +1,18 @@
 namespace AdlsOnboarding.Benchmark;
 
 /// <summary>The benchmark's parameters (command line) and where the built programs are.</summary>
-internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations)
+internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations, string? LocalHostOverride = null, int StatusPolls = 200)
 {
+    /// <summary>How long a freshly started engine is left to take its partition leases before a measured run.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
+
     public const string Azurite =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 
     public string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
-    public string LocalHostDll => Path.Combine(Root, "src", "AdlsOnboarding.LocalHost", "bin", Configuration, "net10.0", "AdlsOnboarding.LocalHost.dll");
+    /// <summary>The local host to measure: this build's, or another build's (<c>--localhost path/AdlsOnboarding.LocalHost.dll</c>, e.g. an older release for the old figures).</summary>
+    public string LocalHostDll => LocalHostOverride ?? Path.Combine(Root, "src", "AdlsOnboarding.LocalHost", "bin", Configuration, "net10.0", "AdlsOnboarding.LocalHost.dll");
 
     public string SimulatorDll => Path.Combine(Root, "src", "AdlsOnboarding.Simulator", "bin", Configuration, "net10.0", "AdlsOnboarding.Simulator.dll");
 
@@ -27,7 +31,9 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
         }
 
         int activities = Int("--activities", 20);
+        int at = Array.IndexOf(args, "--localhost");
+        string? localHost = at >= 0 && at + 1 < args.Length ? Path.GetFullPath(args[at + 1]) : null;
         return new Settings(root?.FullName ?? throw new InvalidOperationException("Repository root not found."),
-            Int("--n", 1000), Int("--latency", 100), Int("--cap", 20), Int("--sample", 50), Int("--partitions", 4), activities, Int("--orchestrations", activities));
+            Int("--n", 1000), Int("--latency", 100), Int("--cap", 20), Int("--sample", 50), Int("--partitions", 4), activities, Int("--orchestrations", activities), localHost, Int("--status-polls", 200));
     }
 }

@@ -1,0 +1,139 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AdlsOnboarding.Benchmark;
+
+/// <summary>Storage requests counted by the proxy, by what they were for.</summary>
+internal sealed record RequestCounts(long EngineBlob, long EngineQueue, long EngineTable, long AccountTable)
+{
+    public long Engine => EngineBlob + EngineQueue + EngineTable;
+
+    public long Total => Engine + AccountTable;
+
+    public static RequestCounts operator -(RequestCounts a, RequestCounts b) =>
+        new(a.EngineBlob - b.EngineBlob, a.EngineQueue - b.EngineQueue, a.EngineTable - b.EngineTable, a.AccountTable - b.AccountTable);
+}
+
+/// <summary>
+/// A counting reverse proxy in front of Azurite (blob, queue and table ports): every storage request a host makes
+/// passes through it and is counted. A table request naming <see cref="AccountTable"/> counts as the account table;
+/// everything else (task hub tables, queues, lease blobs) as the durable engine. Shared-key signatures do not cover the
+/// host or port, so requests are forwarded unchanged.
+/// </summary>
+internal sealed class CountingProxy : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        MaxConnectionsPerServer = 256,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    }) { Timeout = TimeSpan.FromMinutes(5) };
+
+    private long _blob;
+    private long _queue;
+    private long _table;
+    private long _account;
+
+    private CountingProxy(WebApplication app) => _app = app;
+
+    /// <summary>The account-records table whose requests count apart (null: all count as engine).</summary>
+    public string? AccountTable { get; set; }
+
+    public int BlobPort { get; private set; }
+
+    public int QueuePort { get; private set; }
+
+    public int TablePort { get; private set; }
+
+    /// <summary>An Azurite connection string that goes through the proxy.</summary>
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public RequestCounts Snapshot() => new(Interlocked.Read(ref _blob), Interlocked.Read(ref _queue), Interlocked.Read(ref _table), Interlocked.Read(ref _account));
+
+    public static async Task<CountingProxy> StartAsync()
+    {
+        (int blob, int queue, int table) = (ProcessStats.FreePort(), ProcessStats.FreePort(), ProcessStats.FreePort());
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Loopback, blob);
+            kestrel.Listen(IPAddress.Loopback, queue);
+            kestrel.Listen(IPAddress.Loopback, table);
+        });
+        WebApplication app = builder.Build();
+        CountingProxy proxy = new(app) { BlobPort = blob, QueuePort = queue, TablePort = table };
+        app.Run(proxy.ForwardAsync);
+        await app.StartAsync();
+        return proxy;
+    }
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        int port = context.Connection.LocalPort;
+        int upstreamPort = port == BlobPort ? 10000 : port == QueuePort ? 10001 : 10002;
+        string path = context.Request.Path.Value ?? "";
+        if (upstreamPort == 10000)
+        {
+            Interlocked.Increment(ref _blob);
+        }
+        else if (upstreamPort == 10001)
+        {
+            Interlocked.Increment(ref _queue);
+        }
+        else if (AccountTable is { } account && path.Contains(account, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _account);
+        }
+        else
+        {
+            Interlocked.Increment(ref _table);
+        }
+
+        using HttpRequestMessage request = new(new HttpMethod(context.Request.Method), $"http://127.0.0.1:{upstreamPort}{context.Request.PathBase}{path}{context.Request.QueryString}");
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            request.Content = new StreamContent(context.Request.Body);
+        }
+
+        foreach ((string name, Microsoft.Extensions.Primitives.StringValues values) in context.Request.Headers)
+        {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach ((string name, IEnumerable<string> values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+
+        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _http.Dispose();
+    }
+}
