@@ -106,6 +106,8 @@ public sealed class OnboardAccountActivity(
         using ActivityBudget budget = ActivityBudget.Begin(options.Value.ActivityBudget, time);
         OnboardingRun run = OnboardingRun.Of(request, input.InstanceId);
 
+        // A record this write creates is what the reconciler reads next: no second request for it.
+        using IDisposable remembered = records.RememberCreatedRecord();
         await records.MarkOnboardingAsync(run, cancellationToken).ConfigureAwait(false);
 
         // An input scheduled by a release that did not carry the binding binds nothing (fail closed).

@@ -21,9 +21,24 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
 
     private Task? _ensureTable;
 
+    private static readonly AsyncLocal<RunSnapshot?> Snapshots = new();
+
+    /// <summary>
+    /// Read-your-write for one activity run (dispose at its end): when <see cref="MarkOnboardingAsync"/> creates the
+    /// record, the next <see cref="GetAsync"/> of that account on this async flow is answered with what was written
+    /// (and its ETag) instead of a second request. Only a record this run created is remembered: nothing else can be
+    /// in it, and a conditional write against its ETag still fails if anyone changed it since.
+    /// </summary>
+    public IDisposable RememberCreatedRecord()
+    {
+        RunSnapshot snapshot = new(Snapshots.Value);
+        Snapshots.Value = snapshot;
+        return snapshot;
+    }
+
     /// <summary>The record, or null when the account is unknown.</summary>
     public Task<AccountRecord?> GetAsync(string sandbox, string accountName, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
+        Snapshots.Value?.Take(sandbox, accountName) is { } written ? Task.FromResult<AccountRecord?>(written) : CallAsync(async () =>
         {
             NullableResponse<AccountRecord> response = await table.GetEntityIfExistsAsync<AccountRecord>(sandbox, accountName, cancellationToken: cancellationToken).ConfigureAwait(false);
             return response.HasValue ? response.Value : null;
@@ -345,6 +360,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
     private Task<bool> TryWriteAsync(TableEntity entity, AccountRecord? seen, CancellationToken cancellationToken) =>
         CallAsync(async () =>
         {
+            Snapshots.Value?.Forget();
             try
             {
                 if (seen is null)
@@ -380,10 +396,13 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         {
             DateTimeOffset now = time.GetUtcNow();
             entity[nameof(AccountRecord.UpdatedAt)] = now;
+            RunSnapshot? snapshot = Snapshots.Value;
+            snapshot?.Forget();
             try
             {
                 entity[nameof(AccountRecord.CreatedAt)] = now;
-                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                Response added = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                snapshot?.Remember(entity, added.Headers.ETag);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -394,8 +413,56 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             return true;
         }, cancellationToken);
 
-    private Task MergeAsync(TableEntity entity, CancellationToken cancellationToken) =>
-        CallAsync(async () => (await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false)).Status, cancellationToken);
+    /// <summary>The record one run created, until it is read once or anything else is written.</summary>
+    private sealed class RunSnapshot(RunSnapshot? outer) : IDisposable
+    {
+        private AccountRecord? _record;
+
+        public void Remember(TableEntity written, ETag? etag)
+        {
+            if (etag is not { } tag)
+            {
+                return;
+            }
+
+            AccountRecord record = new() { PartitionKey = written.PartitionKey, RowKey = written.RowKey, ETag = tag };
+            foreach (System.Reflection.PropertyInfo property in typeof(AccountRecord).GetProperties())
+            {
+                if (property.Name is not (nameof(ITableEntity.PartitionKey) or nameof(ITableEntity.RowKey) or nameof(ITableEntity.ETag) or nameof(ITableEntity.Timestamp))
+                    && written.TryGetValue(property.Name, out object? value) && value is not null)
+                {
+                    Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                    property.SetValue(record, type.IsEnum ? Enum.Parse(type, (string)value) : value);
+                }
+            }
+
+            _record = record;
+        }
+
+        public void Forget() => _record = null;
+
+        public AccountRecord? Take(string sandbox, string accountName)
+        {
+            AccountRecord? record = _record;
+            _record = null;
+            return record is not null && record.PartitionKey == sandbox && record.RowKey == accountName ? record : null;
+        }
+
+        public void Dispose()
+        {
+            _record = null;
+            if (ReferenceEquals(Snapshots.Value, this))
+            {
+                Snapshots.Value = outer;
+            }
+        }
+    }
+
+    private Task MergeAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        Snapshots.Value?.Forget();
+        return CallAsync(async () => (await table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false)).Status, cancellationToken);
+    }
 
     /// <summary>Runs one Table Storage call (after making sure the table exists), failing with <see cref="AccountStoreException"/>.</summary>
     private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)

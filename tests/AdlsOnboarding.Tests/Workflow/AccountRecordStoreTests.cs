@@ -33,6 +33,49 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
     private async Task<TableEntity> RawAsync(string account = "storeacct") => (await _table.GetEntityAsync<TableEntity>("prod", account)).Value;
 
     [Fact]
+    public async Task RememberCreatedRecord_TheRecordThisRunCreated_ReadBackAsStoredWithAUsableETag()
+    {
+        AccountRecord? remembered;
+        using (_store.RememberCreatedRecord())
+        {
+            await _store.MarkOnboardingAsync(Run("fresh"));
+            remembered = await _store.GetAsync("prod", "fresh");
+        }
+
+        AccountRecord stored = (await _table.GetEntityAsync<AccountRecord>("prod", "fresh")).Value;
+        Assert.NotNull(remembered);
+        Assert.Equal(stored.ETag, remembered.ETag);
+        Assert.Equal(OnboardingStatus.Onboarding, remembered.Status);
+        Assert.Equal(stored.InstanceId, remembered.InstanceId);
+        Assert.Equal(stored.StorageAccountUrl, remembered.StorageAccountUrl);
+        Assert.Equal(stored.CreatedAt, remembered.CreatedAt);
+        Assert.Null(remembered.CreatePending);
+        Assert.Null(remembered.ConnectionId);
+
+        // The conditional write the reconciler makes next accepts it.
+        Assert.True(await _store.TryBeginCreateAsync("prod", "fresh", remembered, "onboard-prod-fresh", "v1", TimeSpan.FromSeconds(40)));
+    }
+
+    [Fact]
+    public async Task RememberCreatedRecord_ARecordThatExistedBefore_IsReadFromTheTable()
+    {
+        await _store.MarkOnboardingAsync(Run("known"));
+        await _store.MarkConnectedAsync(Run("known"), new ConnectedAccount("conn-9", "\"e9\"", "v9", ConnectionAction.Created, true, 1, null, null));
+
+        AccountRecord? read;
+        using (_store.RememberCreatedRecord())
+        {
+            await _store.MarkOnboardingAsync(Run("known"));
+            read = await _store.GetAsync("prod", "known");
+        }
+
+        // Only a read tells what else the record holds: the connection and key version of the earlier onboarding.
+        Assert.Equal("conn-9", read!.ConnectionId);
+        Assert.Equal("v9", read.SecretVersion);
+        Assert.Equal(OnboardingStatus.Onboarding, read.Status);
+    }
+
+    [Fact]
     public async Task MarkConnected_WritesTheColumnsAndValuesExistingTablesHold()
     {
         await _store.MarkOnboardingAsync(Run());
