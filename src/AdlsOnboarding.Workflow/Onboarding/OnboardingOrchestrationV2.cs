@@ -50,11 +50,8 @@ public sealed class OnboardingOrchestrationV2 : TaskOrchestrator<OnboardingInput
                 }
 
                 // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
-                // completes with a failed outcome, and the record says why.
-                if (failure.IsDetailWithheld)
-                {
-                    Logs.FailureDetailWithheld(logger, context.InstanceId, failure.Code, failure.Detail);
-                }
+                // completes with a failed outcome, and the record says why (a withheld detail is logged, event 1005).
+                failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
 
                 await context.CallActivityAsync(
                     nameof(SaveAccountRecordActivity),
