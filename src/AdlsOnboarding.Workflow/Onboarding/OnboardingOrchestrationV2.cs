@@ -24,47 +24,47 @@ public sealed class OnboardingOrchestrationV2 : TaskOrchestrator<OnboardingInput
         OnboardingRun run = OnboardingRun.Of(input, context.InstanceId);
         Logs.OnboardingStarted(logger, context.InstanceId, input.Sandbox, input.AccountName);
 
-        // DurableRetry's rule, as a loop rather than a retry handler, so that each attempt carries its number (the
-        // record keeps it). Same decisions, same durable timers, same history size.
-        DateTime firstStarted = context.CurrentUtcDateTime;
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                OnboardAccountResult result = await context.CallActivityAsync<OnboardAccountResult>(
-                    nameof(OnboardAccountActivity), new OnboardAccountInput(input, context.InstanceId, attempts.Retries + 1));
-                ConnectionResult connection = result.Connection;
-                Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
-                return new OnboardingOutcome(
-                    input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
-                    connection.Action, connection.CredentialTestPassed, result.SecretVersion, null, null, connection.Warning, context.CurrentUtcDateTime);
-            }
-            catch (TaskFailedException ex)
-            {
-                (ClassifiedFailure failure, FailureSource source) = ClassifiedFailure.Read(ex.FailureDetails);
-                TimeSpan? delay = DurableRetry.Decide(failure, source, attempt, context.CurrentUtcDateTime - firstStarted, input.Retry, attempts, context);
-                if (delay is { } wait)
-                {
-                    await context.CreateTimer(wait, CancellationToken.None);
-                    continue;
-                }
+            // One activity, retried by DurableRetry's handler; each attempt is scheduled with its number (the record keeps it).
+            OnboardAccountResult result = await context.CallActivityAsync<OnboardAccountResult>(
+                nameof(OnboardAccountActivity), new OnboardAccountRequest(input, context.InstanceId, attempts), DurableRetry.Options(input.Retry, attempts));
+            ConnectionResult connection = result.Connection;
+            Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
+            return new OnboardingOutcome(
+                input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
+                connection.Action, connection.CredentialTestPassed, result.SecretVersion, null, null, connection.Warning, context.CurrentUtcDateTime);
+        }
+        catch (TaskFailedException ex)
+        {
+            // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
+            // completes with a failed outcome, and the record says why (a withheld detail is logged, event 1005).
+            ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
+            await context.CallActivityAsync(
+                nameof(SaveAccountRecordActivity),
+                AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.PublicMessage, failure.IsTransient, attempts.Retries + 1)),
+                DurableRetry.Options(input.Retry));
 
-                // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
-                // completes with a failed outcome, and the record says why (a withheld detail is logged, event 1005).
-                failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
-
-                await context.CallActivityAsync(
-                    nameof(SaveAccountRecordActivity),
-                    AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.PublicMessage, failure.IsTransient, attempts.Retries + 1)),
-                    DurableRetry.Options(input.Retry));
-
-                Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
-                return new OnboardingOutcome(
-                    input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, input.ConnectionName,
-                    null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
-            }
+            Logs.OnboardingFailed(logger, context.InstanceId, input.Sandbox, input.AccountName, failure.Code, failure.IsTransient);
+            return new OnboardingOutcome(
+                input.Sandbox, input.AccountName, OnboardingStatus.Failed, null, null, input.ConnectionName,
+                null, null, null, failure.Code, failure.PublicMessage, null, context.CurrentUtcDateTime);
         }
     }
+}
+
+/// <summary>
+/// What the orchestrator schedules, serialized as <see cref="OnboardAccountInput"/>. The SDK serializes the input
+/// again each time it schedules a retry, after <see cref="DurableRetry"/> has counted it, so each attempt carries its
+/// own number (hand-overs not counted); replays count the same way.
+/// </summary>
+public sealed class OnboardAccountRequest(OnboardingInput onboarding, string instanceId, AttemptCounter attempts)
+{
+    public OnboardingInput Onboarding => onboarding;
+
+    public string InstanceId => instanceId;
+
+    public int Attempt => attempts.Retries + 1;
 }
 
 /// <summary>Input of <see cref="OnboardAccountActivity"/>: the request, the instance, and which attempt this is (recorded).</summary>
