@@ -96,27 +96,58 @@ public sealed class KeyRotationTests : IAsyncLifetime
     [Fact]
     public async Task RotationDuringOnboarding_AppliedAfterItOnce()
     {
-        // The onboarding reads version 1, then Adobe holds its create while version 2 arrives.
-        Adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(3)));
-        OnboardingInput input = _harness.Input(WorkflowHarness.Request("duringonb"));
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
-        string first = _harness.ServicePrincipalKey;
-        await _harness.WaitUntilAsync(() => Task.FromResult(Adobe.Calls.Any(c => c.Operation == SimulatedOperation.List)), "the onboarding to look its connection up");
+        // The onboarding reads version 1, then Adobe holds its create (inside the request timeout) while version 2 arrives.
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(s => s["Adobe:RequestTimeout"] = "00:00:30");
+        SimulatorState adobe = harness.Adobe.State;
+        adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(3)));
+        OnboardingInput input = harness.Input(WorkflowHarness.Request("duringonb"));
+        await harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-duringonb"));
+        string first = harness.ServicePrincipalKey;
+        await harness.WaitUntilAsync(() => Task.FromResult(adobe.Calls.Any(c => c.Operation == SimulatedOperation.List)), "the onboarding to look its connection up");
 
-        string version = _harness.RotateServicePrincipalKey();
-        SecretEventReport report = await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
-        await _harness.WaitAsync("onboard-prod-duringonb");
-        Assert.Equal(first, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        string version = harness.RotateServicePrincipalKey();
+        SecretEventReport report = await harness.Host.Services.GetService<SecretEventHandler>().HandleAsync(harness.Client, KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
+        await harness.WaitAsync("onboard-prod-duringonb");
+        Assert.Equal(first, Assert.Single(adobe.Connections).Auth.ServicePrincipalKey);
 
-        SweepReport sweep = await SweepAsync();
-        await _harness.WaitAsync("onboard-prod-duringonb");
-        SweepReport after = await SweepAsync();
+        SweepReport sweep = await harness.Host.Services.GetService<RegistrySweeper>().SweepAsync(harness.Client);
+        await harness.WaitAsync("onboard-prod-duringonb");
+        SweepReport after = await harness.Host.Services.GetService<RegistrySweeper>().SweepAsync(harness.Client);
 
-        Assert.True(sweep.Rotations == 1, $"{sweep} / {after} / {string.Join(",", Adobe.Calls.Select(c => c.Operation + ":" + c.Status))}");
+        Assert.True(sweep.Rotations == 1, $"{sweep} / {after} / {string.Join(",", adobe.Calls.Select(c => c.Operation + ":" + c.Status))}");
         Assert.Equal(0, report.RotationsStarted);
         Assert.Equal(1, report.Deferred);
-        Assert.Equal(1, Updates);
-        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        Assert.Equal(1, adobe.Calls.Count(c => c.Operation == SimulatedOperation.Update && c.Status == 200));
+        Assert.Equal(harness.ServicePrincipalKey, Assert.Single(adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
+    public async Task RotationDuringOnboarding_CreateTimedOut_TheRetrySendsTheNewVersionAndTheRecordKeepsIt()
+    {
+        // The create outlives the request timeout (3 s) and is not carried out; version 2 arrives before the retry,
+        // which resolves the key's version again: Adobe gets version 2 at once, and nothing is left to rotate.
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(s =>
+        {
+            s["Onboarding:FirstRetryInterval"] = "00:00:08";
+            s["Onboarding:MaxRetryInterval"] = "00:00:10";
+        });
+        SimulatorState adobe = harness.Adobe.State;
+        adobe.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(30)));
+        OnboardingInput input = harness.Input(WorkflowHarness.Request("timedout"));
+        await harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-timedout"));
+        await harness.WaitUntilAsync(() => Task.FromResult(adobe.Calls.Any(c => c.Operation == SimulatedOperation.Create)), "the first create to be sent");
+
+        string version = harness.RotateServicePrincipalKey();
+        await harness.WaitAsync("onboard-prod-timedout");
+        SweepReport sweep = await harness.Host.Services.GetService<RegistrySweeper>().SweepAsync(harness.Client);
+
+        SimulatedConnection connection = Assert.Single(adobe.Connections);
+        Assert.Equal(harness.ServicePrincipalKey, connection.Auth.ServicePrincipalKey);
+        AccountRecord record = (await harness.RecordAsync("prod", "timedout"))!;
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
+        Assert.Equal(version, record.SecretVersion);
+        Assert.Equal(0, sweep.Rotations);
+        Assert.Equal(0, adobe.Calls.Count(c => c.Operation == SimulatedOperation.Update));
     }
 
     [Fact]

@@ -66,6 +66,11 @@ public sealed class FailureTextTests
         await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
             configureServices: services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(policy, HttpPipelinePosition.PerRetry)));
 
+        // A registered account: its record exists before the onboarding, so the onboarding reads it from the table
+        // (a record the onboarding itself creates is known without a read).
+        await harness.Table.CreateIfNotExistsAsync();
+        await harness.Table.AddEntityAsync(new TableEntity("prod", "tablerefused") { ["Status"] = nameof(OnboardingStatus.Pending) });
+
         ApiResponse problem = await OnboardThroughApiAsync(harness, "tablerefused");
         AccountRecord record = (await harness.RecordAsync("prod", "tablerefused"))!;
 
