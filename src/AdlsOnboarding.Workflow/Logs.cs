@@ -67,6 +67,15 @@ internal static partial class Logs
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "{Count} connections point at account {Account} in sandbox {Sandbox}; using {ConnectionId}")]
     public static partial void DuplicateConnectionsFound(ILogger logger, string sandbox, string account, int count, string connectionId);
 
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Connection {ConnectionId} adopted for account {Account} in sandbox {Sandbox} (adoptConnectionId; Adobe createdClient {CreatedClient})")]
+    public static partial void ConnectionAdopted(ILogger logger, string sandbox, string account, string connectionId, string? createdClient);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of account {Account} in sandbox {Sandbox} was changed by Adobe client {UpdatedClient} during an update; not overwritten")]
+    public static partial void ConcurrentEditFound(ILogger logger, string sandbox, string account, string connectionId, string? updatedClient);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of account {Account} in sandbox {Sandbox} not deleted: {Reason}")]
+    public static partial void DeletionRefused(ILogger logger, string sandbox, string account, string connectionId, string reason);
+
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Credential test unavailable for account {Account} in sandbox {Sandbox}: {ErrorCode}")]
     public static partial void CredentialTestUnavailable(ILogger logger, string sandbox, string account, string errorCode);
 

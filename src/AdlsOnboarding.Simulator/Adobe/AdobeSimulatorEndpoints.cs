@@ -244,8 +244,11 @@ public static partial class AdobeSimulatorEndpoints
 
         string sandbox = http.Request.Headers["x-sandbox-name"].First()!;
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        string client = ClientOf(http, state);
         SimulatedConnection connection = state.Add(new SimulatedConnection
         {
+            CreatedClient = client,
+            CreatedBy = client,
             Id = Guid.NewGuid().ToString("D"),
             Sandbox = sandbox,
             Name = name,
@@ -343,6 +346,7 @@ public static partial class AdobeSimulatorEndpoints
         }
 
         SimulatedAuthParams? auth = null;
+        string? name = null;
         foreach (JsonNode? operation in operations)
         {
             string? op = operation?["op"]?.GetValue<string>();
@@ -352,9 +356,21 @@ public static partial class AdobeSimulatorEndpoints
                 return FlowError(400, "1001-400", "Bad request", "Each operation needs op (add, replace, remove) and path.");
             }
 
+            if (op == "replace" && path == "/name")
+            {
+                // Adobe's "update accounts" tutorial renames a connection with this operation.
+                name = operation!["value"] is JsonValue value && value.TryGetValue(out string? text) && !string.IsNullOrEmpty(text) ? text : null;
+                if (name is null)
+                {
+                    return FlowError(400, "1001-400", "Bad request", "/name must be a non-empty string.");
+                }
+
+                continue;
+            }
+
             if (path != "/auth/params" || op != "replace")
             {
-                return FlowError(400, "1001-400", "Bad request", $"The simulator supports only replace of /auth/params, not {op} {path}.");
+                return FlowError(400, "1001-400", "Bad request", $"The simulator supports only replace of /auth/params and /name, not {op} {path}.");
             }
 
             (auth, IResult? error) = ReadAuth(new JsonObject { ["params"] = operation!["value"]?.DeepClone() }, requireSpecName: false);
@@ -364,11 +380,16 @@ public static partial class AdobeSimulatorEndpoints
             }
         }
 
-        string? etag = state.TryUpdate(connection, ifMatch, auth!);
+        state.RunBeforeUpdate();
+        string? etag = state.TryUpdate(connection, ifMatch, auth, name, ClientOf(http, state));
         return etag is null
             ? FlowError(412, "1404-412", "Precondition failed", "The etag does not match the current version of the connection.")
             : Results.Json(new { id = connection.Id, etag });
     }
+
+    /// <summary>The IMS client of the request's token (the gateway has checked the token already).</summary>
+    private static string ClientOf(HttpContext http, SimulatorState state) =>
+        state.ClientOf(http.Request.Headers.Authorization.FirstOrDefault()?["Bearer ".Length..] ?? "");
 
     private static Task<IResult> Delete(HttpContext http, SimulatorState state) => Task.FromResult(DeleteConnection(http, state, Id(http)));
 
@@ -474,12 +495,19 @@ public static partial class AdobeSimulatorEndpoints
         return (new SimulatedAuthParams(url, clientId, key, tenant), null);
     }
 
-    /// <summary>A connection as Adobe shows it: the key is never returned.</summary>
+    /// <summary>
+    /// A connection as Adobe shows it: the key is never returned. <c>createdClient</c> is the IMS client that created
+    /// it (its API key; <c>exc_app</c> for the UI); for a service token <c>createdBy</c> is the same value.
+    /// </summary>
     private static JsonObject View(SimulatedConnection c) => new()
     {
         ["id"] = c.Id,
         ["createdAt"] = c.CreatedAt,
         ["updatedAt"] = c.UpdatedAt,
+        ["createdBy"] = ByOf(c.CreatedBy, c.CreatedClient),
+        ["updatedBy"] = c.UpdatedClient is null ? ByOf(c.CreatedBy, c.CreatedClient) : ByOf(null, c.UpdatedClient),
+        ["createdClient"] = c.CreatedClient,
+        ["updatedClient"] = c.UpdatedClient ?? c.CreatedClient,
         ["sandboxName"] = c.Sandbox,
         ["name"] = c.Name,
         ["description"] = c.Description,
@@ -493,6 +521,9 @@ public static partial class AdobeSimulatorEndpoints
         ["version"] = c.Etag,
         ["etag"] = c.Etag,
     };
+
+    /// <summary><c>createdBy</c>/<c>updatedBy</c>: a user's Adobe ID in the UI, else (a service token) the client itself.</summary>
+    private static string ByOf(string? by, string client) => by ?? (client == SimulatedConnection.UiClient ? "28AF22BA5DE6B0B40A494036@AdobeID" : client);
 
     private static async Task<JsonNode?> ReadJsonAsync(HttpContext http)
     {

@@ -14,6 +14,7 @@ public sealed class SimulatorState
     private readonly List<RecordedCall> _calls = [];
     private readonly Dictionary<SimulatedOperation, Queue<SimulatedFault>> _faults = [];
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _tokenClients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _testResults = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _exploreRefusals = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string[]> _exploreFolders = new(StringComparer.OrdinalIgnoreCase);
@@ -230,12 +231,20 @@ public sealed class SimulatorState
         }
     }
 
-    public string IssueToken(TimeSpan lifetime)
+    /// <summary>Issues an access token to an IMS client (default: the configured one).</summary>
+    public string IssueToken(TimeSpan lifetime, string? clientId = null)
     {
         string token = "sim-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        _tokenClients[token] = clientId ?? Settings.ClientId;
         _tokens[token] = DateTimeOffset.UtcNow + lifetime;
         return token;
     }
+
+    /// <summary>
+    /// The IMS client a token was issued to: what Adobe records as <c>createdClient</c>/<c>updatedClient</c> of what the
+    /// token writes (an OAuth server-to-server token is a service token: <c>createdBy</c> is the same value).
+    /// </summary>
+    public string ClientOf(string token) => _tokenClients.GetValueOrDefault(token, Settings.ClientId);
 
     /// <summary>Every access token issued so far (tests search outputs and logs for them).</summary>
     public IReadOnlyCollection<string> IssuedTokens => _tokens.Keys.ToList();
@@ -308,8 +317,11 @@ public sealed class SimulatorState
         }
     }
 
-    /// <summary>Replaces the auth params if <paramref name="ifMatch"/> is the current etag; null when it is stale.</summary>
-    public string? TryUpdate(SimulatedConnection connection, string ifMatch, SimulatedAuthParams auth)
+    /// <summary>
+    /// Replaces the auth params and/or the name if <paramref name="ifMatch"/> is the current etag, as
+    /// <paramref name="client"/>; null when the etag is stale.
+    /// </summary>
+    public string? TryUpdate(SimulatedConnection connection, string ifMatch, SimulatedAuthParams? auth, string? name, string client)
     {
         lock (_gate)
         {
@@ -318,13 +330,41 @@ public sealed class SimulatorState
                 return null;
             }
 
-            connection.Auth = auth;
+            connection.Auth = auth ?? connection.Auth;
+            connection.Name = name ?? connection.Name;
             connection.Etag = NewEtag();
             connection.UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            connection.UpdatedClient = client;
             connection.UpdateCount++;
             return connection.Etag;
         }
     }
+
+    /// <summary>
+    /// An edit by someone else (another IMS client, e.g. <c>exc_app</c>, the Experience Platform UI): the change is
+    /// applied and the connection gets a new etag and <c>updatedClient</c>, as Adobe would record it.
+    /// </summary>
+    public void EditOutOfBand(SimulatedConnection connection, Action<SimulatedConnection> edit, string client = SimulatedConnection.UiClient)
+    {
+        lock (_gate)
+        {
+            edit(connection);
+            connection.Etag = NewEtag();
+            connection.UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            connection.UpdatedClient = client;
+        }
+    }
+
+    /// <summary>Runs once, just before the next PATCH is carried out (after its etag was read): an edit racing it.</summary>
+    public Action? BeforeNextUpdate
+    {
+        get => _beforeNextUpdate;
+        set => _beforeNextUpdate = value;
+    }
+
+    internal void RunBeforeUpdate() => Interlocked.Exchange(ref _beforeNextUpdate, null)?.Invoke();
+
+    private Action? _beforeNextUpdate;
 
     /// <summary>Changes the etag as another client's update would (for stale-etag tests).</summary>
     public void Touch(SimulatedConnection connection)
@@ -341,6 +381,7 @@ public sealed class SimulatorState
         {
             _connections.Clear();
             _calls.Clear();
+            _beforeNextUpdate = null;
             _faults.Clear();
             _testResults.Clear();
             _exploreRefusals.Clear();
@@ -365,7 +406,10 @@ public sealed class SimulatedConnection
 
     public required string Sandbox { get; init; }
 
-    public required string Name { get; init; }
+    /// <summary>What Adobe shows as <c>createdClient</c> for a connection made in the Experience Platform UI.</summary>
+    public const string UiClient = "exc_app";
+
+    public required string Name { get; set; }
 
     public string? Description { get; init; }
 
@@ -380,6 +424,18 @@ public sealed class SimulatedConnection
     public required string Etag { get; set; }
 
     public long CreatedAt { get; init; }
+
+    /// <summary>
+    /// The IMS client that created the connection (<c>createdClient</c>): the client id of the token that posted it, or
+    /// <c>exc_app</c> for the UI (the default for a connection a test adds directly).
+    /// </summary>
+    public string CreatedClient { get; init; } = UiClient;
+
+    /// <summary><c>createdBy</c>: for a service token the same as <see cref="CreatedClient"/>; for the UI a user's id.</summary>
+    public string? CreatedBy { get; init; }
+
+    /// <summary>The IMS client of the last update (<c>updatedClient</c>); null: never updated.</summary>
+    public string? UpdatedClient { get; set; }
 
     public long UpdatedAt { get; set; }
 

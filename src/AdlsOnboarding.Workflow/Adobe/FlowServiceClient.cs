@@ -57,10 +57,25 @@ public sealed class FlowServiceClient(
     /// </summary>
     public async Task<IReadOnlyList<FlowConnection>> FindConnectionsByNameAsync(string sandbox, string name, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<FlowConnection> found = await ListAsync(sandbox, "property=" + Uri.EscapeDataString($"name=={name}") + "&", cancellationToken).ConfigureAwait(false);
+
+        // Adobe filters server-side; the exact comparison is repeated here so a looser filter can never widen the match.
+        return found.Where(c => string.Equals(c.Name, name, StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>
+    /// <c>GET /connections?property=connectionSpec.id==S</c>: every ADLS Gen2 base connection of the sandbox, following
+    /// <c>_links.next</c> to the end (Adobe cannot filter on <c>auth.params.url</c>, so a look-up by account lists them all).
+    /// </summary>
+    public Task<IReadOnlyList<FlowConnection>> ListAdlsGen2ConnectionsAsync(string sandbox, CancellationToken cancellationToken = default) =>
+        ListAsync(sandbox, "", cancellationToken);
+
+    private async Task<IReadOnlyList<FlowConnection>> ListAsync(string sandbox, string filter, CancellationToken cancellationToken)
+    {
         List<FlowConnection> found = [];
-        string? next = "connections"
-            + "?property=" + Uri.EscapeDataString($"name=={name}")
-            + "&property=" + Uri.EscapeDataString($"connectionSpec.id=={Settings.ConnectionSpecId}")
+        string? next = "connections?"
+            + filter
+            + "property=" + Uri.EscapeDataString($"connectionSpec.id=={Settings.ConnectionSpecId}")
             + "&limit=" + Settings.LookupPageSize.ToString(CultureInfo.InvariantCulture);
 
         for (int page = 0; next is not null; page++)
@@ -86,8 +101,8 @@ public sealed class FlowServiceClient(
                 : null;
         }
 
-        // Adobe filters server-side; the exact comparison is repeated here so a looser filter can never widen the match.
-        return found.Where(c => string.Equals(c.Name, name, StringComparison.Ordinal)).ToList();
+        // Adobe filters server-side; the spec is checked again so a looser filter can never widen the match.
+        return found.Where(c => string.Equals(c.ConnectionSpecId, Settings.ConnectionSpecId, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
     /// <summary><c>GET /connections/{id}</c>; null when Adobe answers 404.</summary>
@@ -111,17 +126,42 @@ public sealed class FlowServiceClient(
     /// <c>PATCH /connections/{id}</c> replacing <c>/auth/params</c> (all four params) with <c>If-Match</c>.
     /// A stale etag fails with code <c>1404-412</c>.
     /// </summary>
-    public async Task<ConnectionIds> UpdateAuthParamsAsync(string sandbox, string connectionId, string etag, AdlsGen2AuthParams auth, CancellationToken cancellationToken = default)
+    public Task<ConnectionIds> UpdateAuthParamsAsync(string sandbox, string connectionId, string etag, AdlsGen2AuthParams auth, CancellationToken cancellationToken = default) =>
+        UpdateConnectionAsync(sandbox, connectionId, etag, auth, name: null, cancellationToken);
+
+    /// <summary>
+    /// <c>PATCH /connections/{id}</c> with <c>If-Match</c>: a JSON Patch that replaces <c>/auth/params</c> (all four
+    /// params) and/or <c>/name</c>, in one request so both apply or neither does. A stale etag fails with <c>1404-412</c>.
+    /// </summary>
+    public async Task<ConnectionIds> UpdateConnectionAsync(string sandbox, string connectionId, string etag, AdlsGen2AuthParams? auth, string? name, CancellationToken cancellationToken = default)
     {
+        if (auth is null && name is null)
+        {
+            throw new ArgumentException("Nothing to update.", nameof(auth));
+        }
+
         byte[] body = WriteJson(writer =>
         {
             writer.WriteStartArray();
-            writer.WriteStartObject();
-            writer.WriteString("op", "replace");
-            writer.WriteString("path", "/auth/params");
-            writer.WritePropertyName("value");
-            WriteParams(writer, auth);
-            writer.WriteEndObject();
+            if (auth is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("op", "replace");
+                writer.WriteString("path", "/auth/params");
+                writer.WritePropertyName("value");
+                WriteParams(writer, auth);
+                writer.WriteEndObject();
+            }
+
+            if (name is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("op", "replace");
+                writer.WriteString("path", "/name");
+                writer.WriteString("value", name);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndArray();
         });
 
@@ -334,7 +374,9 @@ public sealed class FlowServiceClient(
             Text(authParams, "servicePrincipalId"),
             Text(authParams, "tenant"),
             createdAt,
-            Text(item, "state"));
+            Text(item, "state"),
+            Text(item, "createdClient"),
+            Text(item, "updatedClient"));
     }
 
     private static void WriteAuth(Utf8JsonWriter writer, AdlsGen2AuthParams auth)

@@ -11,7 +11,11 @@ public sealed record AdlsGen2ConnectionSpec(string Name, string Description, Adl
 /// <summary>Ids Adobe returns from a create or an update. The etag contains its own double quotes.</summary>
 public sealed record ConnectionIds(string Id, string Etag);
 
-/// <summary>A base connection as <c>GET /connections</c> shows it (credentials are never read back).</summary>
+/// <summary>
+/// A base connection as <c>GET /connections</c> shows it (credentials are never read back). <see cref="CreatedClient"/>
+/// is the IMS client that created it (for an OAuth server-to-server credential its client id, the API key; <c>exc_app</c>
+/// for the Experience Platform UI); <see cref="UpdatedClient"/> the client of its last update.
+/// </summary>
 public sealed record FlowConnection(
     string Id,
     string? Name,
@@ -21,4 +25,6 @@ public sealed record FlowConnection(
     string? ServicePrincipalId,
     string? Tenant,
     long? CreatedAt,
-    string? State);
+    string? State,
+    string? CreatedClient = null,
+    string? UpdatedClient = null);

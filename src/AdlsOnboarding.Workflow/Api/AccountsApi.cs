@@ -21,6 +21,7 @@ public sealed record AccountView(
     string? SecretVersion,
     string? ConnectionName,
     string? Description,
+    string? AdoptConnectionId,
     string Status,
     string? LastAction,
     string? ConnectionId,
@@ -41,7 +42,7 @@ public sealed record AccountView(
     {
         bool failed = r.Status == OnboardingStatus.Failed;
         return new AccountView(
-            r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description,
+            r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description, NullIfEmpty(r.AdoptConnectionId),
             (r.Status ?? OnboardingStatus.Pending).ToString(), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
             NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, failed && r.ErrorTransient == true ? r.NextAttemptAt : null,
             NullIfEmpty(r.Warning), r.InstanceId, r.TraceId, r.CreatedAt, r.UpdatedAt);

@@ -83,7 +83,8 @@ public static class OnboardingOpenApi
             ("secretVersion", SecretVersion()),
             ("sandbox", String($"The Experience Platform sandbox (at most {ValidationRules.MaxSandboxLength} characters, so that every instance id of the account fits).", pattern: ValidationRules.SandboxPattern, maxLength: ValidationRules.MaxSandboxLength)),
             ("connectionName", ConnectionName()),
-            ("description", Description()));
+            ("description", Description()),
+            ("adoptConnectionId", AdoptConnectionId()));
         schemas["OnboardingAccepted"] = Object(
             "The onboarding runs; poll statusUrl.",
             ["instanceId", "status", "statusUrl"],
@@ -114,7 +115,8 @@ public static class OnboardingOpenApi
             ("secretName", SecretName()),
             ("secretVersion", SecretVersion()),
             ("connectionName", ConnectionName()),
-            ("description", Description()));
+            ("description", Description()),
+            ("adoptConnectionId", AdoptConnectionId()));
         schemas["Account"] = Object(
             "An account's registration and onboarding state.",
             ["sandbox", "accountName", "status"],
@@ -127,6 +129,7 @@ public static class OnboardingOpenApi
             ("secretVersion", String("The key version last sent to Adobe.", nullable: true)),
             ("connectionName", String("The Adobe connection's name.", nullable: true)),
             ("description", String("The Adobe connection's description.", nullable: true)),
+            ("adoptConnectionId", String("The connection the registration asks to adopt, if any.", nullable: true)),
             ("status", String("Pending, Onboarding, Connected, Failed, Offboarding or Offboarded.", values: Enum.GetNames<OnboardingStatus>())),
             ("lastAction", String("The last thing that happened to the record.", nullable: true)),
             ("connectionId", String("The Adobe base connection id.", nullable: true)),
@@ -156,7 +159,7 @@ public static class OnboardingOpenApi
             ("detail", String("Explanation.", nullable: true)),
             ("instanceId", String("The onboarding concerned, where there is one.", nullable: true)),
             ("statusUrl", String("409: the running onboarding's status URL.", nullable: true)),
-            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, Conflict, ...).", nullable: true)));
+            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, ConnectionConflict, ConnectionNotFound, ...).", nullable: true)));
         schemas["ValidationProblemDetails"] = Object(
             "400: each bad field and what is wrong with it; nothing was started.",
             ["type", "title", "status", "errors"],
@@ -399,6 +402,9 @@ public static class OnboardingOpenApi
 
     private static OpenApiSchema ConnectionName() =>
         String("Name of the Adobe connection; default adls-gen2-<account>.", pattern: ValidationRules.ConnectionNamePattern, maxLength: ValidationRules.MaxConnectionNameLength, nullable: true);
+
+    private static OpenApiSchema AdoptConnectionId() =>
+        String("Optional: an existing Adobe base connection for the app to take over (its PATCHes and, when offboarding, its DELETE). It must already point at this account with this clientId and tenant; otherwise the onboarding fails with ConnectionConflict and the connection is not touched. Without it, the app changes only connections it created: a same-name or same-URL connection is a ConnectionConflict. Exactly as Adobe writes ids: a lower-case GUID.", pattern: ValidationRules.ConnectionIdPattern, nullable: true);
 
     private static OpenApiSchema Description() =>
         String("Description of the Adobe connection: no whitespace at either end, no control or invisible formatting characters.", maxLength: ValidationRules.MaxDescriptionLength, nullable: true);

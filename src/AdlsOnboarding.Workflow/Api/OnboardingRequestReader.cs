@@ -12,7 +12,7 @@ namespace AdlsOnboarding.Workflow.Api;
 public static class OnboardingRequestReader
 {
     private static readonly string[] KnownFields =
-        ["storageAccountUrl", "clientId", "tenant", "secretName", "secretVersion", "sandbox", "connectionName", "description"];
+        ["storageAccountUrl", "clientId", "tenant", "secretName", "secretVersion", "sandbox", "connectionName", "description", "adoptConnectionId"];
 
     /// <summary>A registration carries the same fields, but its sandbox and account come from the path.</summary>
     private static readonly string[] RegistrationFields = [.. KnownFields.Where(f => f != "sandbox")];
@@ -109,7 +109,8 @@ public static class OnboardingRequestReader
                 values.GetValueOrDefault("secretVersion"),
                 values.GetValueOrDefault("sandbox"),
                 values.GetValueOrDefault("connectionName"),
-                values.GetValueOrDefault("description")), errors);
+                values.GetValueOrDefault("description"),
+                values.GetValueOrDefault("adoptConnectionId")), errors);
         }
     }
 

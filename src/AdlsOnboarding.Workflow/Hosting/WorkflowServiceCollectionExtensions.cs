@@ -40,7 +40,13 @@ public static class WorkflowServiceCollectionExtensions
         services.AddOptions<AccountStoreOptions>().BindConfiguration(AccountStoreOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.TableServiceUri is not null || !string.IsNullOrEmpty(o.ConnectionString), "Storage:TableServiceUri (or, locally, Storage:ConnectionString) is required.")
             .ValidateOnStart();
-        services.AddOptions<OnboardingOptions>().BindConfiguration(OnboardingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+#pragma warning disable CS0618 // the removed setting is read only to refuse it
+        services.AddOptions<OnboardingOptions>().BindConfiguration(OnboardingOptions.Section).ValidateDataAnnotations()
+            .Validate(
+                o => o.AdoptExistingConnections != true,
+                "Onboarding:AdoptExistingConnections=true was removed: the app no longer adopts a connection because of its name and URL. Name a connection to adopt in the request's adoptConnectionId (docs/ownership.md), and remove the setting.")
+            .ValidateOnStart();
+#pragma warning restore CS0618
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
@@ -101,6 +107,7 @@ public static class WorkflowServiceCollectionExtensions
         services.AddHttpClient(FlowServiceClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ImsTokenProvider>();
         services.TryAddSingleton<FlowServiceClient>();
+        services.TryAddSingleton<ConnectionOwnership>();
         services.TryAddSingleton<ConnectionReconciler>();
         services.TryAddSingleton<IPreflightChecker, PreflightChecker>();
 

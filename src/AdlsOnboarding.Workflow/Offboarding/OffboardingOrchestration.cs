@@ -82,8 +82,11 @@ public sealed class OffboardingOrchestration : TaskOrchestrator<OffboardingInput
 
 public sealed record DeleteConnectionInput(string Sandbox, string AccountName);
 
-/// <summary>Deletes the account's Adobe connection (the one its record names); a missing one counts as deleted.</summary>
-public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
+/// <summary>
+/// Deletes the account's Adobe connection (the one its record names, if it is still the app's to delete: see
+/// <see cref="ConnectionOwnership"/>); a missing one counts as deleted.
+/// </summary>
+public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService, ConnectionOwnership ownership, Microsoft.Extensions.Logging.ILogger<DeleteConnectionActivity> logger) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
 {
     public const string InUseCode = "1418-400";
 
@@ -93,6 +96,20 @@ public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowSer
         if (string.IsNullOrEmpty(record?.ConnectionId))
         {
             return new DeletionResult(null, DeletionAction.NoConnection);
+        }
+
+        // The record's id is the first proof; Adobe's createdClient (recorded with it) and the URL are checked again, so
+        // a record written under the removed adopt-by-name rule cannot delete someone else's connection.
+        FlowConnection? connection = await flowService.GetConnectionAsync(input.Sandbox, record.ConnectionId, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return new DeletionResult(record.ConnectionId, DeletionAction.AlreadyGone);
+        }
+
+        if (ownership.WhyNotRecorded(connection, record.StorageAccountUrl ?? $"https://{input.AccountName}.dfs.core.windows.net", record) is { } whyNot)
+        {
+            Logs.DeletionRefused(logger, input.Sandbox, input.AccountName, connection.Id, whyNot);
+            throw ConnectionOwnership.Conflict($"Connection {connection.Id} may not be deleted by this app: {whyNot}. It was not deleted.");
         }
 
         try

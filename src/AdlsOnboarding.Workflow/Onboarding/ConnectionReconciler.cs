@@ -7,14 +7,17 @@ using Microsoft.Extensions.Options;
 namespace AdlsOnboarding.Workflow.Onboarding;
 
 /// <summary>
-/// Makes sure exactly one Adobe base connection exists for an account, with the requested credentials: it finds
-/// one that may already exist (a create that timed out, an activity run twice, a connection made by hand),
-/// reuses or updates it, and creates one only when none can exist. Safe to run any number of times.
+/// Makes sure exactly one Adobe base connection exists for an account, with the requested name and credentials: it
+/// finds the one that may already exist (a create that timed out, an activity run twice, the recorded one, one named
+/// for adoption), reuses, renames or updates it, and creates one only when none can exist. It changes only connections
+/// <see cref="ConnectionOwnership"/> says are the app's; anything else with the account's name or URL is a
+/// <see cref="ConnectionOwnership.ConflictCode"/> failure and is never touched. Safe to run any number of times.
 /// </summary>
 public sealed class ConnectionReconciler(
     FlowServiceClient flowService,
     ServicePrincipalKeys keys,
     AccountRecordStore records,
+    ConnectionOwnership ownership,
     IOptions<OnboardingOptions> onboardingOptions,
     IOptions<AdobeOptions> adobeOptions,
     TimeProvider time,
@@ -22,92 +25,158 @@ public sealed class ConnectionReconciler(
 {
     private const int MaxEtagRetries = 3;
     private const string StaleEtagCode = "1404-412";
-    public const string ConflictCode = "Conflict";
+    public const string ConflictCode = ConnectionOwnership.ConflictCode;
     public const string CreateInProgressCode = "CreateInProgress";
+
+    /// <summary>A connection the app may change, with Adobe's createdClient of it (recorded with the id).</summary>
+    private sealed record Owned(FlowConnection Connection, string CreatedClient, bool FromPendingCreate, string? Warning = null);
 
     public async Task<ConnectionResult> EnsureConnectionAsync(CreateConnectionInput input, CancellationToken cancellationToken = default)
     {
         OnboardingInput request = input.Onboarding;
         AccountRecord? record = await records.GetAsync(request.Sandbox, request.AccountName, cancellationToken).ConfigureAwait(false);
-
-        // Skip the look-up only where the record proves no create can have happened (and adoption is off).
-        bool mayHaveCreated = record is { CreatePending: true } || !string.IsNullOrEmpty(record?.ConnectionId);
-        (FlowConnection? existing, string? warning) = mayHaveCreated || onboardingOptions.Value.AdoptExistingConnections
-            ? await FindOursAsync(request, record, cancellationToken).ConfigureAwait(false)
-            : (null, null);
+        Owned? owned = await FindOwnedAsync(request, record, cancellationToken).ConfigureAwait(false);
 
         ConnectionIds ids;
         ConnectionAction action;
-        if (existing is null)
+        string createdClient;
+        bool keySent;
+        if (owned is null)
         {
             ids = await CreateAsync(input, record, cancellationToken).ConfigureAwait(false);
-            action = ConnectionAction.Created;
-        }
-        else if (CredentialsMatch(existing, input, record))
-        {
-            ids = new ConnectionIds(existing.Id, existing.Etag ?? record?.ConnectionEtag ?? "");
-            action = ConnectionAction.Reused;
-        }
-        else if (IsResultOfPendingCreate(existing, input, record))
-        {
-            // An earlier attempt's POST went through although its answer was lost: that create is this one's result.
-            ids = new ConnectionIds(existing.Id, existing.Etag ?? "");
-            action = ConnectionAction.Created;
+            (action, createdClient, keySent) = (ConnectionAction.Created, ownership.OurClient, true);
         }
         else
         {
-            ids = await UpdateAsync(input, existing, cancellationToken).ConfigureAwait(false);
-            action = ConnectionAction.Updated;
+            FlowConnection existing = owned.Connection;
+            createdClient = owned.CreatedClient;
+
+            // Adobe never shows the key: it is known to be current only if we recorded sending this version to this
+            // connection, or if it is the result of our own create that sent this version.
+            bool pendingResult = owned.FromPendingCreate && string.Equals(record?.CreateSecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase);
+            bool keyCurrent = CredentialsMatch(existing, input, record) || (pendingResult && SameServicePrincipal(existing, request));
+            bool nameCurrent = string.Equals(existing.Name, request.ConnectionName, StringComparison.Ordinal);
+            if (keyCurrent && nameCurrent)
+            {
+                ids = new ConnectionIds(existing.Id, existing.Etag ?? record?.ConnectionEtag ?? "");
+                (action, keySent) = (pendingResult ? ConnectionAction.Created : ConnectionAction.Reused, pendingResult);
+            }
+            else
+            {
+                if (!nameCurrent)
+                {
+                    // A rename (connectionName changed, or an adopted connection): the same connection takes the new
+                    // name, so the account never has two live connections; the name must not be another's.
+                    await EnsureNameFreeAsync(request, existing.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                ids = await UpdateAsync(input, existing, sendKey: !keyCurrent, rename: nameCurrent ? null : request.ConnectionName, cancellationToken).ConfigureAwait(false);
+                (action, keySent) = (ConnectionAction.Updated, !keyCurrent);
+            }
         }
 
-        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, input.SecretVersion, keySent: action != ConnectionAction.Reused, cancellationToken).ConfigureAwait(false);
+        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, createdClient, input.SecretVersion, keySent, cancellationToken).ConfigureAwait(false);
         Logs.ConnectionEnsured(logger, input.InstanceId, request.Sandbox, request.AccountName, ids.Id, action);
 
         bool? testPassed = await TestAsync(request, ids.Id, cancellationToken).ConfigureAwait(false);
-        return new ConnectionResult(ids.Id, ids.Etag, action, testPassed, warning);
+        return new ConnectionResult(ids.Id, ids.Etag, action, testPassed, owned?.Warning);
     }
 
-    private async Task<(FlowConnection? Ours, string? Warning)> FindOursAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connection the app may change for this account, or null when there is none and nothing stands in the way
+    /// of a create. In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose
+    /// answer was lost. Anything else with the account's name or URL is a conflict.
+    /// </summary>
+    private async Task<Owned?> FindOwnedAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken)
     {
-        // The recorded id is the cheapest proof: one read.
+        string? adopt = request.AdoptConnectionId;
         if (!string.IsNullOrEmpty(record?.ConnectionId))
         {
+            // The recorded id is the cheapest proof: one read.
             FlowConnection? known = await flowService.GetConnectionAsync(request.Sandbox, record.ConnectionId, cancellationToken).ConfigureAwait(false);
-            if (known is not null && IsOurs(known, request))
+            if (known is not null)
             {
-                return (known, null);
+                if (adopt is not null && adopt != known.Id)
+                {
+                    throw ConnectionOwnership.Conflict(
+                        $"Account '{request.AccountName}' already has connection {known.Id} in sandbox '{request.Sandbox}'; adopting {adopt} as well would leave two. Neither was changed: offboard the account first, or leave adoptConnectionId out.");
+                }
+
+                string? whyNot = ownership.WhyNotRecorded(known, request.StorageAccountUrl, record);
+                if (whyNot is null)
+                {
+                    return new Owned(known, known.CreatedClient ?? record.ConnectionCreatedClient ?? ownership.OurClient, FromPendingCreate: false);
+                }
+
+                if (adopt is null || ownership.WhyNotAdoptable(known, request) is not null)
+                {
+                    throw ConnectionOwnership.Conflict(
+                        $"Connection {known.Id}, recorded for account '{request.AccountName}' in sandbox '{request.Sandbox}', may not be changed: {whyNot}. It was not changed."
+                        + (adopt is null ? $" To keep it, onboard again with adoptConnectionId {known.Id} (its servicePrincipalId, tenant and URL must already be the request's), or offboard the account." : ""));
+                }
+
+                return new Owned(known, known.CreatedClient!, FromPendingCreate: false);
+            }
+
+            // The recorded connection is gone (deleted outside the app): look again as for a first onboarding.
+        }
+
+        if (adopt is not null)
+        {
+            FlowConnection named = await flowService.GetConnectionAsync(request.Sandbox, adopt, cancellationToken).ConfigureAwait(false)
+                ?? throw new OnboardingFailureException(ConnectionOwnership.AdoptNotFoundCode, $"Connection {adopt} (adoptConnectionId) does not exist in sandbox '{request.Sandbox}'. Nothing was changed.", isTransient: false);
+            if (ownership.WhyNotAdoptable(named, request) is { } whyNot)
+            {
+                throw ConnectionOwnership.Conflict(
+                    $"Connection {adopt} (adoptConnectionId) in sandbox '{request.Sandbox}' cannot be adopted: {whyNot}. Only a connection that already points at this account with this service principal and tenant can be adopted. It was not changed.");
+            }
+
+            Logs.ConnectionAdopted(logger, request.Sandbox, request.AccountName, adopt, named.CreatedClient);
+            return new Owned(named, named.CreatedClient!, FromPendingCreate: false);
+        }
+
+        // No connection of ours is known: list the sandbox's ADLS Gen2 connections once, to find the result of a create
+        // of ours whose answer was lost, and anything of someone else's that has this name or URL.
+        IReadOnlyList<FlowConnection> all = await flowService.ListAdlsGen2ConnectionsAsync(request.Sandbox, cancellationToken).ConfigureAwait(false);
+        List<FlowConnection> clashing = all.Where(c => ConnectionOwnership.Clashes(c, request)).ToList();
+        if (record is { CreatePending: true })
+        {
+            List<FlowConnection> ours = clashing.Where(c => ownership.IsOurCreate(c, request)).ToList();
+            if (ours.Count > 0)
+            {
+                // Several would be creates of ours that each lost their answer (the lease makes that rare): keep the
+                // oldest, then the smallest id, add none, and report the others.
+                FlowConnection chosen = ours.OrderBy(c => c.CreatedAt ?? long.MaxValue).ThenBy(c => c.Id, StringComparer.Ordinal).First();
+                string? warning = null;
+                if (ours.Count > 1)
+                {
+                    warning = $"{ours.Count} connections created by this app named '{request.ConnectionName}' point at this account; using {chosen.Id}, left untouched: {string.Join(", ", ours.Where(c => c.Id != chosen.Id).Select(c => c.Id))}.";
+                    Logs.DuplicateConnectionsFound(logger, request.Sandbox, request.AccountName, ours.Count, chosen.Id);
+                }
+
+                return new Owned(chosen, ownership.OurClient, FromPendingCreate: true, warning);
             }
         }
 
+        if (clashing.Count > 0)
+        {
+            string ids = string.Join(", ", clashing.Take(5).Select(c => c.Id)) + (clashing.Count > 5 ? $" and {clashing.Count - 5} more" : "");
+            throw ConnectionOwnership.Conflict(
+                $"Connection {ids} in sandbox '{request.Sandbox}' already has the name '{request.ConnectionName}' or points at {request.StorageAccountUrl}, and this app did not create it. It was not changed. Choose another connectionName, or, if it is this account's connection with this service principal and tenant, name it in adoptConnectionId.");
+        }
+
+        return null;
+    }
+
+    /// <summary>A rename may not take a name another connection of the sandbox has.</summary>
+    private async Task EnsureNameFreeAsync(OnboardingInput request, string connectionId, CancellationToken cancellationToken)
+    {
         IReadOnlyList<FlowConnection> named = await flowService.FindConnectionsByNameAsync(request.Sandbox, request.ConnectionName, cancellationToken).ConfigureAwait(false);
-        List<FlowConnection> ours = named.Where(c => IsOurs(c, request)).ToList();
-        if (ours.Count == 0)
+        if (named.FirstOrDefault(c => c.Id != connectionId) is { } other)
         {
-            FlowConnection? other = named.FirstOrDefault(c => !string.Equals(c.AuthUrl?.TrimEnd('/'), request.StorageAccountUrl, StringComparison.OrdinalIgnoreCase));
-            if (other is not null)
-            {
-                throw new OnboardingFailureException(
-                    ConflictCode,
-                    $"Connection {other.Id} in sandbox '{request.Sandbox}' is already named '{request.ConnectionName}' but points at {other.AuthUrl ?? "another account"}; choose another connectionName. It was not changed.",
-                    isTransient: false);
-            }
-
-            return (null, null);
+            throw ConnectionOwnership.Conflict(
+                $"Connection {other.Id} in sandbox '{request.Sandbox}' already has the name '{request.ConnectionName}'; connection {connectionId} was not renamed and neither was changed. Choose another connectionName.");
         }
-
-        if (ours.Count == 1)
-        {
-            return (ours[0], null);
-        }
-
-        // Several connections for this account (made before us): keep the recorded one, else the oldest (then the
-        // smallest id), and add none. The others are left alone and reported.
-        FlowConnection chosen = ours.FirstOrDefault(c => c.Id == record?.ConnectionId)
-            ?? ours.OrderBy(c => c.CreatedAt ?? long.MaxValue).ThenBy(c => c.Id, StringComparer.Ordinal).First();
-        string others = string.Join(", ", ours.Where(c => c.Id != chosen.Id).Select(c => c.Id));
-        string warning = $"{ours.Count} connections named '{request.ConnectionName}' point at this account; using {chosen.Id}, left untouched: {others}.";
-        Logs.DuplicateConnectionsFound(logger, request.Sandbox, request.AccountName, ours.Count, chosen.Id);
-        return (chosen, warning);
     }
 
     private async Task<ConnectionIds> CreateAsync(CreateConnectionInput input, AccountRecord? record, CancellationToken cancellationToken)
@@ -142,22 +211,47 @@ public sealed class ConnectionReconciler(
         }
     }
 
-    private async Task<ConnectionIds> UpdateAsync(CreateConnectionInput input, FlowConnection existing, CancellationToken cancellationToken)
+    /// <summary>
+    /// One PATCH with <c>If-Match</c>: the key (all four auth params) and/or the name. On <c>1404-412</c> the connection
+    /// is read again: if someone else changed it since it was read (its etag moved and Adobe's <c>updatedClient</c> is not
+    /// this app), that is a conflict and nothing is overwritten; otherwise the update is applied to the new etag.
+    /// </summary>
+    private async Task<ConnectionIds> UpdateAsync(CreateConnectionInput input, FlowConnection existing, bool sendKey, string? rename, CancellationToken cancellationToken)
     {
         OnboardingInput request = input.Onboarding;
-        SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
+        AdlsGen2AuthParams? auth = null;
+        if (sendKey)
+        {
+            SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
+            auth = AuthParams(request, key);
+        }
+
         string etag = existing.Etag ?? "";
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await flowService.UpdateAuthParamsAsync(request.Sandbox, existing.Id, etag, AuthParams(request, key), cancellationToken).ConfigureAwait(false);
+                return await flowService.UpdateConnectionAsync(request.Sandbox, existing.Id, etag, auth, rename, cancellationToken).ConfigureAwait(false);
             }
             catch (AdobeServiceException ex) when (ex.Code == StaleEtagCode && attempt < MaxEtagRetries)
             {
-                // Someone changed the connection since it was read: read the current etag and apply the update again.
                 FlowConnection current = await flowService.GetConnectionAsync(request.Sandbox, existing.Id, cancellationToken).ConfigureAwait(false)
                     ?? throw new OnboardingFailureException("ConnectionVanished", $"Connection {existing.Id} disappeared during the update.", isTransient: true);
+                bool changed = !string.Equals(current.Etag, etag, StringComparison.Ordinal);
+                if (changed && !string.Equals(current.UpdatedClient, ownership.OurClient, StringComparison.Ordinal))
+                {
+                    Logs.ConcurrentEditFound(logger, request.Sandbox, request.AccountName, existing.Id, current.UpdatedClient);
+                    throw ConnectionOwnership.Conflict(
+                        $"Connection {existing.Id} in sandbox '{request.Sandbox}' was changed by someone else (Adobe client '{current.UpdatedClient ?? "unknown"}') while this onboarding was updating it; their change was not overwritten. Check the connection, then onboard again.");
+                }
+
+                if (changed && !ConnectionOwnership.SameUrl(current, request.StorageAccountUrl))
+                {
+                    throw ConnectionOwnership.Conflict($"Connection {existing.Id} in sandbox '{request.Sandbox}' no longer points at {request.StorageAccountUrl}; it was not changed.");
+                }
+
+                // The etag moved by our own hand (another execution of this activity), or Adobe answered 412 for an
+                // unchanged connection: apply the update to the current version.
                 etag = current.Etag ?? "";
             }
         }
@@ -177,11 +271,6 @@ public sealed class ConnectionReconciler(
         }
     }
 
-    private bool IsOurs(FlowConnection connection, OnboardingInput request) =>
-        string.Equals(connection.Name, request.ConnectionName, StringComparison.Ordinal)
-        && string.Equals(connection.ConnectionSpecId, adobeOptions.Value.ConnectionSpecId, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(connection.AuthUrl?.TrimEnd('/'), request.StorageAccountUrl, StringComparison.OrdinalIgnoreCase);
-
     private static bool CredentialsMatch(FlowConnection connection, CreateConnectionInput input, AccountRecord? record) =>
         string.Equals(connection.ServicePrincipalId, input.Onboarding.ClientId, StringComparison.OrdinalIgnoreCase)
         && string.Equals(connection.Tenant, input.Onboarding.Tenant, StringComparison.OrdinalIgnoreCase)
@@ -189,12 +278,9 @@ public sealed class ConnectionReconciler(
         && record?.ConnectionId == connection.Id
         && string.Equals(record.SecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsResultOfPendingCreate(FlowConnection connection, CreateConnectionInput input, AccountRecord? record) =>
-        record is { CreatePending: true }
-        && string.IsNullOrEmpty(record.ConnectionId)
-        && string.Equals(record.CreateSecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(connection.ServicePrincipalId, input.Onboarding.ClientId, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(connection.Tenant, input.Onboarding.Tenant, StringComparison.OrdinalIgnoreCase);
+    private static bool SameServicePrincipal(FlowConnection connection, OnboardingInput request) =>
+        string.Equals(connection.ServicePrincipalId, request.ClientId, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(connection.Tenant, request.Tenant, StringComparison.OrdinalIgnoreCase);
 
     private static AdlsGen2AuthParams AuthParams(OnboardingInput request, SensitiveString key) =>
         new(request.StorageAccountUrl, request.ClientId, key, request.Tenant);

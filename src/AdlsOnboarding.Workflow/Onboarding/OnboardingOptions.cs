@@ -25,10 +25,14 @@ public sealed class OnboardingOptions
     public TimeSpan MaxTotalRetryTime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Look a connection up before the first create of an account too, so a connection made earlier by hand is
-    /// reused and a same-name connection of another account is reported as a conflict. Costs one list call.
+    /// Removed (see docs/ownership.md): <c>true</c> adopted any connection with the account's name and URL, whoever
+    /// owned it. The app now touches only connections it created or that a request names in <c>adoptConnectionId</c>,
+    /// and always looks up before a first create (a same-name or same-URL connection is a <c>ConnectionConflict</c>).
+    /// Start-up refuses <c>true</c>, so a deployment that relied on it learns of the change; <c>false</c> asked for no
+    /// adoption by name, which is now always so, and is accepted.
     /// </summary>
-    public bool AdoptExistingConnections { get; set; } = true;
+    [Obsolete("Removed: adoption is explicit (adoptConnectionId). Start-up refuses true; see docs/ownership.md.")]
+    public bool? AdoptExistingConnections { get; set; }
 
     /// <summary>How long a create in flight holds off other attempts. Default: Adobe's request timeout plus 10 s.</summary>
     public TimeSpan? CreateLease { get; set; }

@@ -20,7 +20,8 @@ public sealed record OnboardingInput(
     string Fingerprint,
     OnboardingRetrySettings Retry,
     string? Trigger = null,
-    string? TraceParent = null)
+    string? TraceParent = null,
+    string? AdoptConnectionId = null)
 {
     /// <summary>Whom the service principal key must be bound to (<see cref="Secrets.SecretBindingTags"/>).</summary>
     [JsonIgnore]
@@ -28,7 +29,8 @@ public sealed record OnboardingInput(
 
     public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
-        request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry, trigger);
+        request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry, trigger,
+        AdoptConnectionId: request.AdoptConnectionId);
 }
 
 /// <summary>Why an onboarding runs (recorded on the account).</summary>

@@ -12,7 +12,8 @@ public sealed record OnboardingRequest(
     string? SecretVersion,
     string? Sandbox,
     string? ConnectionName,
-    string? Description);
+    string? Description,
+    string? AdoptConnectionId = null);
 
 /// <summary>A validated, normalised onboarding request: every field has passed its rule.</summary>
 public sealed record ValidOnboardingRequest(
@@ -24,7 +25,8 @@ public sealed record ValidOnboardingRequest(
     string? SecretVersion,
     string Sandbox,
     string ConnectionName,
-    string Description)
+    string Description,
+    string? AdoptConnectionId = null)
 {
     /// <summary>One orchestration per (sandbox, account): the id is derived, never random.</summary>
     public string InstanceId => OnboardingInstanceId.For(Sandbox, AccountName);
@@ -34,7 +36,9 @@ public sealed record ValidOnboardingRequest(
     {
         get
         {
-            string canonical = string.Join('\n', StorageAccountUrl, ClientId, Tenant, SecretName, SecretVersion ?? "", Sandbox, ConnectionName, Description);
+            // A request without adoptConnectionId keeps the fingerprint it had before the field existed.
+            string canonical = string.Join('\n', StorageAccountUrl, ClientId, Tenant, SecretName, SecretVersion ?? "", Sandbox, ConnectionName, Description)
+                + (AdoptConnectionId is null ? "" : "\nadopt:" + AdoptConnectionId);
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
         }
     }

@@ -68,6 +68,12 @@ public sealed class OnboardingRequestValidator(IOptions<ReservedSecretNames> res
             errors["description"] = [$"Must be at most {ValidationRules.MaxDescriptionLength} characters."];
         }
 
+        string? adopt = Optional(request.AdoptConnectionId, "adoptConnectionId", errors);
+        if (adopt is not null && !ValidationRules.IsConnectionId(adopt))
+        {
+            errors["adoptConnectionId"] = [ValidationRules.ConnectionIdRule];
+        }
+
         if (errors.Count > 0)
         {
             valid = null;
@@ -83,7 +89,8 @@ public sealed class OnboardingRequestValidator(IOptions<ReservedSecretNames> res
             SecretVersion: secretVersion?.ToLowerInvariant(),
             Sandbox: sandbox!,
             ConnectionName: name ?? DefaultConnectionName(account!),
-            Description: description ?? $"ADLS Gen2 account {account} (managed by AdlsOnboarding)");
+            Description: description ?? $"ADLS Gen2 account {account} (managed by AdlsOnboarding)",
+            AdoptConnectionId: adopt);
         return true;
     }
 

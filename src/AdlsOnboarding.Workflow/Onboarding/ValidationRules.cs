@@ -52,6 +52,14 @@ public static partial class ValidationRules
 
     public const int MaxDescriptionLength = 1024;
 
+    /// <summary>
+    /// An Adobe base connection id exactly as Flow Service writes it: a GUID in lower case with hyphens
+    /// (<c>69f188b6-af07-4587-8061-e94d34637b41</c>). Ids go into Flow Service paths, so nothing else is accepted, and
+    /// nothing is lower-cased for the caller: an id is either Adobe's or not.
+    /// </summary>
+    public const string ConnectionIdPattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+    public const string ConnectionIdRule = "Must be an Adobe base connection id exactly as Experience Platform shows it: a lower-case GUID such as 69f188b6-af07-4587-8061-e94d34637b41.";
+
     public const string SurroundingWhitespaceRule = "Must not start or end with whitespace: send the value exactly.";
     public const string ControlCharacterRule = "Must not contain control characters, invisible formatting characters (such as zero-width or bidirectional controls) or unpaired surrogates.";
 
@@ -68,6 +76,8 @@ public static partial class ValidationRules
     public static bool IsSecretName(string? value) => value is not null && FullMatch(SecretName(), value);
 
     public static bool IsSecretVersion(string? value) => value is not null && FullMatch(SecretVersion(), value);
+
+    public static bool IsConnectionId(string? value) => value is not null && FullMatch(ConnectionId(), value);
 
     public static bool IsConnectionName(string? value) => value is { Length: <= MaxConnectionNameLength } && FullMatch(ConnectionName(), value);
 
@@ -128,6 +138,9 @@ public static partial class ValidationRules
 
     [GeneratedRegex(SecretVersionPattern, RegexOptions.CultureInvariant)]
     private static partial Regex SecretVersion();
+
+    [GeneratedRegex(ConnectionIdPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectionId();
 
     [GeneratedRegex(ConnectionNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex ConnectionName();

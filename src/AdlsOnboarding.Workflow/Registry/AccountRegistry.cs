@@ -66,7 +66,8 @@ public sealed class AccountRegistry(AccountRecordStore records, OnboardingReques
         OnboardingRequest request = new(
             record.StorageAccountUrl, record.ClientId, record.Tenant, record.SecretName,
             string.IsNullOrEmpty(record.RequestedSecretVersion) ? null : record.RequestedSecretVersion,
-            record.PartitionKey, record.ConnectionName, record.Description);
+            record.PartitionKey, record.ConnectionName, record.Description,
+            string.IsNullOrEmpty(record.AdoptConnectionId) ? null : record.AdoptConnectionId);
         return validator.TryValidate(request, out ValidOnboardingRequest? valid, out _) && valid.AccountName == record.RowKey ? valid : null;
     }
 }

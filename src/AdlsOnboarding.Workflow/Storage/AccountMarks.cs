@@ -13,15 +13,16 @@ public sealed record AccountRegistration(
     string? RequestedSecretVersion,
     string ConnectionName,
     string Description,
-    string Fingerprint)
+    string Fingerprint,
+    string? AdoptConnectionId = null)
 {
     public static AccountRegistration Of(ValidOnboardingRequest request) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant, request.SecretName,
-        request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint);
+        request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, request.AdoptConnectionId);
 
     public static AccountRegistration Of(OnboardingInput input) => new(
         input.Sandbox, input.AccountName, input.StorageAccountUrl, input.ClientId, input.Tenant, input.SecretName,
-        input.SecretVersion, input.ConnectionName, input.Description, input.Fingerprint);
+        input.SecretVersion, input.ConnectionName, input.Description, input.Fingerprint, input.AdoptConnectionId);
 }
 
 /// <summary>The onboarding that writes: its instance, why it runs (<see cref="OnboardingTriggers"/>), its trace.</summary>

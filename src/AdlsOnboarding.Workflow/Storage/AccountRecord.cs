@@ -47,6 +47,15 @@ public sealed class AccountRecord : ITableEntity
 
     public string? ConnectionEtag { get; set; }
 
+    /// <summary>
+    /// Adobe's <c>createdClient</c> of the recorded connection (our IMS client id for a connection the app created; the
+    /// creator's for one adopted with <c>adoptConnectionId</c>): checked again before every PATCH and DELETE.
+    /// </summary>
+    public string? ConnectionCreatedClient { get; set; }
+
+    /// <summary>The connection the registration asks to adopt (<c>adoptConnectionId</c>); empty: none.</summary>
+    public string? AdoptConnectionId { get; set; }
+
     /// <summary>Result of Adobe's <c>/test</c> call; null when it could not be made.</summary>
     public bool? CredentialTestPassed { get; set; }
 

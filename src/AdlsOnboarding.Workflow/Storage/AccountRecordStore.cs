@@ -197,13 +197,17 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         return TryWriteAsync(mark, seen, cancellationToken);
     }
 
-    /// <summary>Records a connection the moment it is known, and clears the write-ahead mark.</summary>
-    public Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string secretVersion, bool keySent, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records a connection the moment it is known (with Adobe's <c>createdClient</c> of it, checked before every later
+    /// PATCH or DELETE), and clears the write-ahead mark.
+    /// </summary>
+    public Task RecordConnectionAsync(string sandbox, string accountName, string connectionId, string etag, string createdClient, string secretVersion, bool keySent, CancellationToken cancellationToken = default)
     {
         TableEntity entity = new(sandbox, accountName)
         {
             [nameof(AccountRecord.ConnectionId)] = connectionId,
             [nameof(AccountRecord.ConnectionEtag)] = etag,
+            [nameof(AccountRecord.ConnectionCreatedClient)] = createdClient,
             [nameof(AccountRecord.SecretVersion)] = secretVersion,
             [nameof(AccountRecord.CreatePending)] = false,
             [nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch,
@@ -327,6 +331,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         // Empty: the current version at each onboarding (a merge cannot remove a pinned version).
         entity[nameof(AccountRecord.RequestedSecretVersion)] = registration.RequestedSecretVersion ?? "";
         entity[nameof(AccountRecord.RegistrationFingerprint)] = registration.Fingerprint;
+        entity[nameof(AccountRecord.AdoptConnectionId)] = registration.AdoptConnectionId ?? "";
     }
 
     // A merge cannot delete a property; an empty value stands for "no error".
