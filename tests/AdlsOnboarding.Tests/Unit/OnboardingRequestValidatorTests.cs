@@ -40,6 +40,7 @@ public sealed class OnboardingRequestValidatorTests
         "sandbox" => Valid() with { Sandbox = value },
         "connectionName" => Valid() with { ConnectionName = value },
         "description" => Valid() with { Description = value },
+        "adoptConnectionId" => Valid() with { AdoptConnectionId = value },
         _ => throw new ArgumentOutOfRangeException(nameof(field)),
     };
 
@@ -66,6 +67,18 @@ public sealed class OnboardingRequestValidatorTests
 
         Assert.True(Validator.TryValidate(request, out ValidOnboardingRequest? again, out _));
         Assert.Equal(valid.Fingerprint, again.Fingerprint);
+    }
+
+    [Fact]
+    public void TryValidate_AdoptConnectionId_KeptExactlyAndPartOfTheFingerprint()
+    {
+        Assert.True(Validator.TryValidate(Valid(), out ValidOnboardingRequest? plain, out _));
+        Assert.True(Validator.TryValidate(Valid() with { AdoptConnectionId = "69f188b6-af07-4587-8061-e94d34637b41" }, out ValidOnboardingRequest? adopting, out _));
+
+        Assert.Null(plain.AdoptConnectionId);
+        Assert.Equal("69f188b6-af07-4587-8061-e94d34637b41", adopting.AdoptConnectionId);
+        Assert.Equal(plain.InstanceId, adopting.InstanceId);
+        Assert.NotEqual(plain.Fingerprint, adopting.Fingerprint);
     }
 
     [Fact]
@@ -127,6 +140,13 @@ public sealed class OnboardingRequestValidatorTests
     [InlineData("connectionName", "name\"==x")]
     [InlineData("connectionName", "name&property=id==1")]
     [InlineData("description", "line\nbreak")]
+    [InlineData("adoptConnectionId", "")]
+    [InlineData("adoptConnectionId", "69F188B6-AF07-4587-8061-E94D34637B41")]
+    [InlineData("adoptConnectionId", "{69f188b6-af07-4587-8061-e94d34637b41}")]
+    [InlineData("adoptConnectionId", "69f188b6af0745878061e94d34637b41")]
+    [InlineData("adoptConnectionId", "../69f188b6-af07-4587-8061-e94d34637b41")]
+    [InlineData("adoptConnectionId", "69f188b6-af07-4587-8061-e94d34637b41/test")]
+    [InlineData("adoptConnectionId", "69f188b6-af07-4587-8061-e94d34637b4")]
     public void TryValidate_BadField_ReportsThatFieldOnly(string field, string? value)
     {
         Assert.False(Validator.TryValidate(With(field, value), out ValidOnboardingRequest? valid, out Dictionary<string, string[]> errors));
@@ -147,6 +167,7 @@ public sealed class OnboardingRequestValidatorTests
             ["sandbox"] = "prod",
             ["connectionName"] = "my connection",
             ["description"] = "my account",
+            ["adoptConnectionId"] = "69f188b6-af07-4587-8061-e94d34637b41",
         };
         foreach ((string field, string value) in good)
         {

@@ -115,4 +115,27 @@ public sealed class OptionsValidationTests
 
         Assert.Null(await StartAsync(settings));
     }
+
+    [Fact]
+    public async Task Start_RemovedAdoptExistingConnectionsTrue_FailsNamingTheSettingAndItsReplacement()
+    {
+        Dictionary<string, string?> settings = Valid();
+        settings["Onboarding:AdoptExistingConnections"] = "true";
+
+        Exception? ex = await StartAsync(settings);
+
+        // Adopting whatever had the account's name and URL was the hole; a deployment that relied on it must hear of it.
+        OptionsValidationException validation = Assert.IsType<OptionsValidationException>(ex);
+        Assert.Contains("AdoptExistingConnections", validation.Message, StringComparison.Ordinal);
+        Assert.Contains("adoptConnectionId", validation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_RemovedAdoptExistingConnectionsFalse_Starts()
+    {
+        Dictionary<string, string?> settings = Valid();
+        settings["Onboarding:AdoptExistingConnections"] = "false";
+
+        Assert.Null(await StartAsync(settings));
+    }
 }

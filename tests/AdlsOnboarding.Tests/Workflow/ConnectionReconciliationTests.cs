@@ -143,31 +143,19 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Onboard_ConnectionMadeByHandEarlier_AdoptedAndUpdatedNotDuplicated()
+    public async Task Onboard_SeveralOthersWithThisNameOrUrl_ConflictNamesThemAndAddsNone()
     {
-        SimulatedConnection byHand = Existing("adls-gen2-handmade", "https://handmade.dfs.core.windows.net");
-
-        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("handmade"));
-
-        Assert.Equal(byHand.Id, outcome.ConnectionId);
-        Assert.Equal(ConnectionAction.Updated, outcome.Action);
-        Assert.Equal(0, Calls(SimulatedOperation.Create));
-        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
-    }
-
-    [Fact]
-    public async Task Onboard_SeveralOfOursAlready_PicksOldestWarnsAndAddsNone()
-    {
-        SimulatedConnection newer = Existing("adls-gen2-dupes", "https://dupes.dfs.core.windows.net", createdAt: 2000);
-        SimulatedConnection oldest = Existing("adls-gen2-dupes", "https://dupes.dfs.core.windows.net", createdAt: 1000);
+        SimulatedConnection sameName = Existing("adls-gen2-dupes", "https://dupes.dfs.core.windows.net", createdAt: 2000);
+        SimulatedConnection sameUrl = Existing("someone's lake", "https://dupes.dfs.core.windows.net", createdAt: 1000);
 
         (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("dupes"));
 
-        Assert.Equal(oldest.Id, outcome.ConnectionId);
-        Assert.Contains(newer.Id, outcome.Warning);
+        Assert.Equal(ConnectionReconciler.ConflictCode, outcome.ErrorCode);
+        Assert.Contains(sameName.Id, outcome.ErrorMessage);
+        Assert.Contains(sameUrl.Id, outcome.ErrorMessage);
         Assert.Equal(2, Adobe.Connections.Count);
         Assert.Equal(0, Calls(SimulatedOperation.Create));
-        Assert.Equal(outcome.Warning, (await _harness.RecordAsync("prod", "dupes"))!.Warning);
+        Assert.Equal(0, Calls(SimulatedOperation.Update));
     }
 
     [Fact]
@@ -187,13 +175,14 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Onboard_FirstTimeWithAdoptionOff_PostsWithoutLookup()
+    public async Task Onboard_FirstTime_OneListForConflictsThenOnePost()
     {
+        // The removed setting's false is still accepted; the look-up that finds someone else's connection always runs.
         await using WorkflowHarness lean = await WorkflowHarness.StartAsync(s => s["Onboarding:AdoptExistingConnections"] = "false");
 
         await lean.OnboardAsync(WorkflowHarness.Request("lean"));
 
-        Assert.Equal(0, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.List));
+        Assert.Equal(1, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.List));
         Assert.Equal(1, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
     }
 }
