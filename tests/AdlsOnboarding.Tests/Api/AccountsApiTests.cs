@@ -60,6 +60,29 @@ public sealed class AccountsApiTests : IAsyncLifetime
         Assert.Empty(_harness.Adobe.State.Calls);
     }
 
+    [Fact]
+    public async Task Put_WithAdoptConnectionId_StoredShownAndCarriedToTheSweepsRequest()
+    {
+        string body = JsonSerializer.Serialize(new
+        {
+            clientId = WorkflowHarness.ClientId,
+            tenant = WorkflowHarness.Tenant,
+            secretName = WorkflowHarness.ServicePrincipalSecretName,
+            adoptConnectionId = "69f188b6-af07-4587-8061-e94d34637b41",
+        });
+
+        ApiResponse created = await PutAsync("prod", "adoptreg", body);
+        ApiResponse plain = await PutAsync("prod", "plainreg", Registration());
+
+        Assert.Equal(201, created.Status);
+        Assert.Equal("69f188b6-af07-4587-8061-e94d34637b41", created.Json.GetProperty("adoptConnectionId").GetString());
+        Assert.Equal(JsonValueKind.Null, plain.Json.GetProperty("adoptConnectionId").ValueKind);
+        AdlsOnboarding.Workflow.Registry.AccountRegistry registry = _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Registry.AccountRegistry>();
+        Assert.Equal("69f188b6-af07-4587-8061-e94d34637b41", registry.RequestOf((await _harness.RecordAsync("prod", "adoptreg"))!)!.AdoptConnectionId);
+        Assert.Null(registry.RequestOf((await _harness.RecordAsync("prod", "plainreg"))!)!.AdoptConnectionId);
+        Assert.Empty(_harness.Adobe.State.Calls);
+    }
+
     [Theory]
     [InlineData("prod", "AB", "{}", "account")]
     [InlineData("Prod", "regacct", "{}", "sandbox")]

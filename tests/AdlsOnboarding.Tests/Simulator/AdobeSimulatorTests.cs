@@ -86,6 +86,41 @@ public sealed class AdobeSimulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_ServiceToken_CreatedClientAndCreatedByAreTheTokensImsClient()
+    {
+        // Adobe: createdClient is the IMS client that made the connection; for a service token createdBy is the same.
+        var (_, created, _) = await SendAsync(Request(HttpMethod.Post, "/connections", Create()));
+        var (_, read, _) = await SendAsync(Request(HttpMethod.Get, $"/connections/{created.GetProperty("id").GetString()}"));
+
+        JsonElement item = read.GetProperty("items")[0];
+        Assert.Equal("sim-client-id", item.GetProperty("createdClient").GetString());
+        Assert.Equal("sim-client-id", item.GetProperty("createdBy").GetString());
+        Assert.Equal("sim-client-id", item.GetProperty("updatedClient").GetString());
+    }
+
+    [Fact]
+    public async Task Patch_ReplaceName_RenamesWithNewEtagAndUpdatedClient()
+    {
+        SimulatedConnection byUi = _sim.State.Add(new SimulatedConnection
+        {
+            Id = Guid.NewGuid().ToString(), Sandbox = "prod", Name = "old", ConnectionSpecId = AdobeSimulatorEndpoints.AdlsGen2SpecId, ConnectionSpecVersion = "1.0",
+            SpecName = AdobeSimulatorEndpoints.AdlsGen2SpecName, Auth = new SimulatedAuthParams("https://acct.dfs.core.windows.net", "id", "key", "t"), Etag = SimulatorState.NewEtag(),
+        });
+        HttpRequestMessage rename = Request(HttpMethod.Patch, $"/connections/{byUi.Id}", new object[] { new { op = "replace", path = "/name", value = "new name" } });
+        rename.Headers.TryAddWithoutValidation("If-Match", byUi.Etag);
+
+        var (status, _, _) = await SendAsync(rename);
+        var (_, read, _) = await SendAsync(Request(HttpMethod.Get, $"/connections/{byUi.Id}"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        JsonElement item = read.GetProperty("items")[0];
+        Assert.Equal("new name", item.GetProperty("name").GetString());
+        Assert.Equal(SimulatedConnection.UiClient, item.GetProperty("createdClient").GetString());
+        Assert.Equal("sim-client-id", item.GetProperty("updatedClient").GetString());
+        Assert.Equal("key", byUi.Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
     public async Task Create_SameNameTwice_BothCreatedLikeAdobe()
     {
         await SendAsync(Request(HttpMethod.Post, "/connections", Create()));
