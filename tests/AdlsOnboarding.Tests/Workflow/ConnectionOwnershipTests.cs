@@ -53,20 +53,26 @@ public sealed class ConnectionOwnershipTests : IAsyncLifetime
     private static OnboardingRequest Adopting(string account, string connectionId, string? connectionName = null) =>
         WorkflowHarness.Request(account, connectionName: connectionName) with { AdoptConnectionId = connectionId };
 
-    private async Task<OnboardingOutcome> OffboardAsync(string account)
+    private async Task<OffboardingOutcome> OffboardAsync(string account)
     {
         string instanceId = OffboardingInput.InstanceIdFor("prod", account);
         await _harness.Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(OffboardingOrchestration), new OffboardingInput("prod", account, OnboardingStatus.Connected, _harness.RetrySettings), new StartOrchestrationOptions(instanceId));
         OrchestrationMetadata metadata = await _harness.WaitAsync(instanceId);
-        return metadata.ReadOutputAs<OnboardingOutcome>()!;
+        return metadata.ReadOutputAs<OffboardingOutcome>()!;
     }
 
-    private static void AssertConflictNaming(OnboardingOutcome outcome, string connectionId)
+    private static void AssertConflictNaming(OnboardingOutcome outcome, string connectionId) =>
+        AssertConflictNaming(outcome.Status, outcome.ErrorCode, outcome.ErrorMessage, connectionId);
+
+    private static void AssertConflictNaming(OffboardingOutcome outcome, string connectionId) =>
+        AssertConflictNaming(outcome.Status, outcome.ErrorCode, outcome.ErrorMessage, connectionId);
+
+    private static void AssertConflictNaming(OnboardingStatus status, string? errorCode, string? errorMessage, string connectionId)
     {
-        Assert.Equal(OnboardingStatus.Failed, outcome.Status);
-        Assert.Equal(ConnectionOwnership.ConflictCode, outcome.ErrorCode);
-        Assert.Contains(connectionId, outcome.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(OnboardingStatus.Failed, status);
+        Assert.Equal(ConnectionOwnership.ConflictCode, errorCode);
+        Assert.Contains(connectionId, errorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,7 +82,7 @@ public sealed class ConnectionOwnershipTests : IAsyncLifetime
         SimulatedConnection theirs = Existing("adls-gen2-shared", "shared");
 
         (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("shared"));
-        OnboardingOutcome offboarded = await OffboardAsync("shared");
+        OffboardingOutcome offboarded = await OffboardAsync("shared");
 
         AssertConflictNaming(outcome, theirs.Id);
         Assert.Empty(WritesTo(theirs.Id));
@@ -121,7 +127,7 @@ public sealed class ConnectionOwnershipTests : IAsyncLifetime
         SimulatedConnection theirs = Existing("fabrikam lake", "victim");
 
         (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(Adopting("victim", theirs.Id));
-        OnboardingOutcome offboarded = await OffboardAsync("victim");
+        OffboardingOutcome offboarded = await OffboardAsync("victim");
 
         AssertConflictNaming(outcome, theirs.Id);
         Assert.Contains("servicePrincipalId", outcome.ErrorMessage, StringComparison.Ordinal);
@@ -175,7 +181,7 @@ public sealed class ConnectionOwnershipTests : IAsyncLifetime
         Assert.Equal(byHand.Id, record.ConnectionId);
         Assert.Equal(SimulatedConnection.UiClient, record.ConnectionCreatedClient);
 
-        OnboardingOutcome offboarded = await OffboardAsync("adopted");
+        OffboardingOutcome offboarded = await OffboardAsync("adopted");
 
         Assert.Equal(DeletionAction.Deleted, offboarded.Deletion);
         Assert.True(byHand.Deleted);
@@ -245,7 +251,7 @@ public sealed class ConnectionOwnershipTests : IAsyncLifetime
     {
         SimulatedConnection handMade = await LegacyAdoptedRecordAsync("legacygone");
 
-        OnboardingOutcome outcome = await OffboardAsync("legacygone");
+        OffboardingOutcome outcome = await OffboardAsync("legacygone");
 
         AssertConflictNaming(outcome, handMade.Id);
         Assert.Empty(WritesTo(handMade.Id));
