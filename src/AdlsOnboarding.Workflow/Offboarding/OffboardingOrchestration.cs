@@ -86,7 +86,7 @@ public sealed record DeleteConnectionInput(string Sandbox, string AccountName);
 /// Deletes the account's Adobe connection (the one its record names, if it is still the app's to delete: see
 /// <see cref="ConnectionOwnership"/>); a missing one counts as deleted.
 /// </summary>
-public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService, ConnectionOwnership ownership, Microsoft.Extensions.Logging.ILogger<DeleteConnectionActivity> logger) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
+public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService, ConnectionOwnership ownership, ILogger<DeleteConnectionActivity> logger) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
 {
     public const string InUseCode = "1418-400";
 
