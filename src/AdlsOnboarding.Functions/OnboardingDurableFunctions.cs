@@ -16,6 +16,7 @@ public sealed class OnboardingDurableFunctions(
     ResolveSecretVersionActivity resolveSecretVersion,
     CreateConnectionActivity createConnection,
     SaveAccountRecordActivity saveAccountRecord,
+    AdlsOnboarding.Workflow.Rotation.HoldRotationActivity holdRotation,
     DeleteConnectionActivity deleteConnection)
 {
     [Function(nameof(OnboardingOrchestrationV2))]
@@ -53,4 +54,8 @@ public sealed class OnboardingDurableFunctions(
     [Function(nameof(SaveAccountRecordActivity))]
     public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordChange input, CancellationToken cancellationToken) =>
         saveAccountRecord.RunAsync(input, cancellationToken);
+
+    [Function(nameof(AdlsOnboarding.Workflow.Rotation.HoldRotationActivity))]
+    public Task<HeldRotation?> HoldRotation([ActivityTrigger] AdlsOnboarding.Workflow.Rotation.HoldRotationInput input, CancellationToken cancellationToken) =>
+        holdRotation.RunAsync(input, cancellationToken);
 }

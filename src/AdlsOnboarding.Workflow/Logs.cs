@@ -79,6 +79,15 @@ internal static partial class Logs
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Credential test unavailable for account {Account} in sandbox {Sandbox}: {ErrorCode}")]
     public static partial void CredentialTestUnavailable(ILogger logger, string sandbox, string account, string errorCode);
 
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Adobe cannot list account {Account} in sandbox {Sandbox} through connection {ConnectionId}: {ErrorCode}")]
+    public static partial void AdobeCannotList(ILogger logger, string sandbox, string account, string connectionId, string? errorCode);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Adobe's view of account {Account} in sandbox {Sandbox} unavailable: {ErrorCode}")]
+    public static partial void ExploreUnavailable(ILogger logger, string sandbox, string account, string errorCode);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Rotation of account {Account} in sandbox {Sandbox} held: {ErrorCode}; Adobe keeps key version {SecretVersion}, the new version {PendingVersion} was not sent")]
+    public static partial void RotationHeld(ILogger logger, string sandbox, string account, string errorCode, string? secretVersion, string? pendingVersion);
+
     [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Flow Service {Operation} in sandbox {Sandbox} answered {Status} in {ElapsedMs} ms")]
     public static partial void FlowServiceCalled(ILogger logger, string operation, string sandbox, int status, double elapsedMs);
 

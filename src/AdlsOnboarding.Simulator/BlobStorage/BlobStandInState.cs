@@ -10,6 +10,7 @@ public sealed class BlobStandInState
     private readonly Dictionary<string, StandInAccount> _accounts = new(StringComparer.Ordinal);
     private readonly Queue<BlobFault> _faults = new();
     private readonly List<BlobCall> _calls = [];
+    private (string TenantId, string[] Readers)? _anyAccount;
 
     /// <summary>How long a <see cref="BlobFaultKind.Hang"/> holds the request before it drops it.</summary>
     public TimeSpan HangDuration { get; set; } = TimeSpan.FromSeconds(30);
@@ -29,7 +30,32 @@ public sealed class BlobStandInState
     {
         lock (_gate)
         {
-            return _accounts.GetValueOrDefault(name);
+            if (!_accounts.TryGetValue(name, out StandInAccount? account) && _anyAccount is { } template)
+            {
+                // Served on demand: an account of the template's tenant on which the template's principals may read.
+                account = new StandInAccount(name, template.TenantId);
+                foreach (string reader in template.Readers)
+                {
+                    account.GrantBlobDataReader(reader);
+                }
+
+                _accounts[name] = account;
+            }
+
+            return account;
+        }
+    }
+
+    /// <summary>
+    /// Serves every account name not added explicitly as an account of <paramref name="tenantId"/> on which
+    /// <paramref name="readers"/> hold a blob data role (workflow suites and the benchmark onboard many accounts);
+    /// an account added with <see cref="AddAccount"/> keeps its own settings.
+    /// </summary>
+    public void ServeAnyAccount(string tenantId, params string[] readers)
+    {
+        lock (_gate)
+        {
+            _anyAccount = (tenantId, readers);
         }
     }
 

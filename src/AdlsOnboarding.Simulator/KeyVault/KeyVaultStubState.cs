@@ -47,8 +47,15 @@ public sealed class KeyVaultStubState
             versions.Add(new StubSecretVersion(version, value, enabled, expiresOn, notBefore, createdOn ?? DateTimeOffset.UtcNow) { Tags = Copy(tags) });
         }
 
+        SecretSet?.Invoke(name, value);
         return version;
     }
+
+    /// <summary>
+    /// Called with each secret value stored (name, value), after it is stored: a suite that also runs Entra's stand-in
+    /// registers the value there as the app's client secret, as an operator stores the secret Entra issued.
+    /// </summary>
+    public Action<string, string>? SecretSet { get; set; }
 
     /// <summary>Removes a secret with all its versions.</summary>
     public void DeleteSecret(string name)

@@ -38,14 +38,25 @@ public sealed record AccountView(
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt)
 {
+    /// <summary>After the create: whether Adobe could list the account (explore); null when not known.</summary>
+    public bool? AdobeCanList { get; init; }
+
+    /// <summary>Connected: a key version a rotation did not send (see <see cref="AccountRecord.PendingSecretVersion"/>).</summary>
+    public string? PendingSecretVersion { get; init; }
+
     public static AccountView From(AccountRecord r)
     {
         bool failed = r.Status == OnboardingStatus.Failed;
+        bool pending = r.Status == OnboardingStatus.Connected && !string.IsNullOrEmpty(r.PendingSecretVersion);
         return new AccountView(
             r.PartitionKey, r.RowKey, r.StorageAccountUrl, r.ClientId, r.Tenant, r.SecretName, NullIfEmpty(r.SecretVersion), r.ConnectionName, r.Description, NullIfEmpty(r.AdoptConnectionId),
             (r.Status ?? OnboardingStatus.Pending).ToString(), r.LastAction, NullIfEmpty(r.ConnectionId), NullIfEmpty(r.ConnectionEtag), r.CredentialTestPassed, r.AttemptCount,
-            NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, failed && r.ErrorTransient == true ? r.NextAttemptAt : null,
-            NullIfEmpty(r.Warning), r.InstanceId, r.TraceId, r.CreatedAt, r.UpdatedAt);
+            NullIfEmpty(r.ErrorCode), NullIfEmpty(r.ErrorMessage), failed ? r.ErrorTransient == true : null, (failed && r.ErrorTransient == true) || pending ? r.NextAttemptAt : null,
+            NullIfEmpty(r.Warning), r.InstanceId, r.TraceId, r.CreatedAt, r.UpdatedAt)
+        {
+            AdobeCanList = r.AdobeCanList,
+            PendingSecretVersion = pending ? r.PendingSecretVersion : null,
+        };
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -16,4 +16,8 @@ public sealed record OnboardingResult(
     bool? CredentialTestPassed,
     string? SecretVersion,
     string? Warning,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt)
+{
+    /// <summary>After a create: whether Adobe could list the account (explore); null when not asked or no answer.</summary>
+    public bool? AdobeCanList { get; init; }
+}

@@ -102,7 +102,7 @@ public sealed class OnboardingApi(
                     return Results.Json(new OnboardingResult(
                         instanceId, outcome.Status.ToString(), outcome.Sandbox, outcome.AccountName, outcome.ConnectionId, outcome.Etag,
                         outcome.ConnectionName, outcome.Action?.ToString().ToLowerInvariant(), outcome.CredentialTestPassed, outcome.SecretVersion,
-                        outcome.Warning, outcome.CompletedAt));
+                        outcome.Warning, outcome.CompletedAt) { AdobeCanList = outcome.AdobeCanList });
                 }
 
                 return Problems.OnboardingFailed(instanceId, outcome?.ErrorCode ?? "Unknown", outcome?.ErrorMessage ?? "The onboarding failed.");

@@ -115,6 +115,7 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
         services.TryAddTransient<SaveAccountRecordActivity>();
+        services.TryAddTransient<Rotation.HoldRotationActivity>();
         services.TryAddTransient<DeleteConnectionActivity>();
         services.TryAddSingleton<Rotation.SecretEventHandler>();
 
@@ -171,6 +172,7 @@ public static class WorkflowServiceCollectionExtensions
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
         registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordChange, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
+        registry.AddActivity(nameof(Rotation.HoldRotationActivity), sp => new DurableActivityAdapter<Rotation.HoldRotationInput, Storage.HeldRotation?>(sp.GetRequiredService<Rotation.HoldRotationActivity>()));
         registry.AddOrchestrator<OffboardingOrchestration>();
         registry.AddActivity(nameof(DeleteConnectionActivity), sp => new DurableActivityAdapter<DeleteConnectionInput, DeletionResult>(sp.GetRequiredService<DeleteConnectionActivity>()));
         return registry;

@@ -1,4 +1,5 @@
 using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Preflight;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.Extensions.Logging;
@@ -12,10 +13,14 @@ namespace AdlsOnboarding.Workflow.Onboarding;
 /// for adoption), reuses, renames or updates it, and creates one only when none can exist. It changes only connections
 /// <see cref="ConnectionOwnership"/> says are the app's; anything else with the account's name or URL is a
 /// <see cref="ConnectionOwnership.ConflictCode"/> failure and is never touched. Safe to run any number of times.
+/// Before a key is sent (a create, or an update that carries it), the pre-flight proves with that key that the service
+/// principal can sign in and list the account; a failed pre-flight sends nothing to Adobe. After a create, Adobe's own
+/// view of the account (explore) is recorded.
 /// </summary>
 public sealed class ConnectionReconciler(
     FlowServiceClient flowService,
     ServicePrincipalKeys keys,
+    IPreflightChecker preflight,
     AccountRecordStore records,
     ConnectionOwnership ownership,
     IOptions<OnboardingOptions> onboardingOptions,
@@ -35,15 +40,21 @@ public sealed class ConnectionReconciler(
     {
         OnboardingInput request = input.Onboarding;
         AccountRecord? record = await records.GetAsync(request.Sandbox, request.AccountName, cancellationToken).ConfigureAwait(false);
+
+        // The pre-flight runs before any Flow Service call whenever this key version may be sent: a key that fails it
+        // costs Adobe nothing. Only where the record proves the version already reached Adobe (a reuse, or the result
+        // of an earlier attempt's create) is it left to the create or update that turns out to need it.
+        CheckedKey? key = MaySendKey(input, record) ? await ReadCheckedKeyAsync(input, cancellationToken).ConfigureAwait(false) : null;
         Owned? owned = await FindOwnedAsync(request, record, cancellationToken).ConfigureAwait(false);
 
         ConnectionIds ids;
         ConnectionAction action;
         string createdClient;
         bool keySent;
+        PreflightWarning? preflightWarning = null;
         if (owned is null)
         {
-            ids = await CreateAsync(input, record, cancellationToken).ConfigureAwait(false);
+            (ids, preflightWarning) = await CreateAsync(input, record, key, cancellationToken).ConfigureAwait(false);
             (action, createdClient, keySent) = (ConnectionAction.Created, ownership.OurClient, true);
         }
         else
@@ -70,7 +81,7 @@ public sealed class ConnectionReconciler(
                     await EnsureNameFreeAsync(request, existing.Id, cancellationToken).ConfigureAwait(false);
                 }
 
-                ids = await UpdateAsync(input, existing, sendKey: !keyCurrent, rename: nameCurrent ? null : request.ConnectionName, cancellationToken).ConfigureAwait(false);
+                (ids, preflightWarning) = await UpdateAsync(input, existing, sendKey: !keyCurrent, rename: nameCurrent ? null : request.ConnectionName, key, cancellationToken).ConfigureAwait(false);
                 (action, keySent) = (ConnectionAction.Updated, !keyCurrent);
             }
         }
@@ -79,7 +90,11 @@ public sealed class ConnectionReconciler(
         Logs.ConnectionEnsured(logger, input.InstanceId, request.Sandbox, request.AccountName, ids.Id, action);
 
         bool? testPassed = await TestAsync(request, ids.Id, cancellationToken).ConfigureAwait(false);
-        return new ConnectionResult(ids.Id, ids.Etag, action, testPassed, owned?.Warning);
+        (bool? adobeCanList, string? exploreWarning) = action == ConnectionAction.Created
+            ? await ExploreAsync(request, ids.Id, cancellationToken).ConfigureAwait(false)
+            : (null, null);
+        string? warnings = JoinWarnings(owned?.Warning, preflightWarning is null ? null : $"{preflightWarning.Code}: {preflightWarning.Message}", exploreWarning);
+        return new ConnectionResult(ids.Id, ids.Etag, action, testPassed, warnings) { AdobeCanList = adobeCanList };
     }
 
     /// <summary>
@@ -179,7 +194,7 @@ public sealed class ConnectionReconciler(
         }
     }
 
-    private async Task<ConnectionIds> CreateAsync(CreateConnectionInput input, AccountRecord? record, CancellationToken cancellationToken)
+    private async Task<(ConnectionIds Ids, PreflightWarning? Warning)> CreateAsync(CreateConnectionInput input, AccountRecord? record, CheckedKey? checkedKey, CancellationToken cancellationToken)
     {
         OnboardingInput request = input.Onboarding;
         DateTimeOffset now = time.GetUtcNow();
@@ -189,19 +204,21 @@ public sealed class ConnectionReconciler(
             throw new OnboardingFailureException(CreateInProgressCode, "Another attempt may be creating this connection; looking up again after its lease.", isTransient: true, retryAfter: leaseUntil - now);
         }
 
+        // The pre-flight comes before the write-ahead mark: a key that fails it marks nothing and sends nothing.
+        (SensitiveString key, PreflightWarning? warning) = checkedKey ?? await ReadCheckedKeyAsync(input, cancellationToken).ConfigureAwait(false);
         TimeSpan lease = onboardingOptions.Value.CreateLease ?? adobeOptions.Value.RequestTimeout + TimeSpan.FromSeconds(10);
         if (!await records.TryBeginCreateAsync(request.Sandbox, request.AccountName, record, input.InstanceId, input.SecretVersion, lease, cancellationToken).ConfigureAwait(false))
         {
             throw new OnboardingFailureException(CreateInProgressCode, "Another attempt marked this account first; looking up again.", isTransient: true, retryAfter: TimeSpan.FromSeconds(1));
         }
 
-        SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await flowService.CreateConnectionAsync(
+            ConnectionIds ids = await flowService.CreateConnectionAsync(
                 request.Sandbox,
                 new AdlsGen2ConnectionSpec(request.ConnectionName, request.Description, AuthParams(request, key)),
                 cancellationToken).ConfigureAwait(false);
+            return (ids, warning);
         }
         catch (AdobeServiceException ex)
         {
@@ -214,15 +231,17 @@ public sealed class ConnectionReconciler(
     /// <summary>
     /// One PATCH with <c>If-Match</c>: the key (all four auth params) and/or the name. On <c>1404-412</c> the connection
     /// is read again: if someone else changed it since it was read (its etag moved and Adobe's <c>updatedClient</c> is not
-    /// this app), that is a conflict and nothing is overwritten; otherwise the update is applied to the new etag.
+    /// this app), that is a conflict and nothing is overwritten; otherwise the update is applied to the new etag. A key is
+    /// sent only after it passed the pre-flight.
     /// </summary>
-    private async Task<ConnectionIds> UpdateAsync(CreateConnectionInput input, FlowConnection existing, bool sendKey, string? rename, CancellationToken cancellationToken)
+    private async Task<(ConnectionIds Ids, PreflightWarning? Warning)> UpdateAsync(CreateConnectionInput input, FlowConnection existing, bool sendKey, string? rename, CheckedKey? checkedKey, CancellationToken cancellationToken)
     {
         OnboardingInput request = input.Onboarding;
         AdlsGen2AuthParams? auth = null;
+        PreflightWarning? warning = null;
         if (sendKey)
         {
-            SensitiveString key = await keys.GetValueAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
+            (SensitiveString key, warning) = checkedKey ?? await ReadCheckedKeyAsync(input, cancellationToken).ConfigureAwait(false);
             auth = AuthParams(request, key);
         }
 
@@ -231,7 +250,7 @@ public sealed class ConnectionReconciler(
         {
             try
             {
-                return await flowService.UpdateConnectionAsync(request.Sandbox, existing.Id, etag, auth, rename, cancellationToken).ConfigureAwait(false);
+                return (await flowService.UpdateConnectionAsync(request.Sandbox, existing.Id, etag, auth, rename, cancellationToken).ConfigureAwait(false), warning);
             }
             catch (AdobeServiceException ex) when (ex.Code == StaleEtagCode && attempt < MaxEtagRetries)
             {
@@ -255,6 +274,66 @@ public sealed class ConnectionReconciler(
                 etag = current.Etag ?? "";
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the key version about to be sent (through its tags, <see cref="ServicePrincipalKeys"/>) and runs the
+    /// pre-flight with it. A failure names the version that was not sent; the key goes nowhere but the credential.
+    /// </summary>
+    private async Task<CheckedKey> ReadCheckedKeyAsync(CreateConnectionInput input, CancellationToken cancellationToken)
+    {
+        OnboardingInput request = input.Onboarding;
+        ServicePrincipalKey key = await keys.GetKeyAsync(request.SecretName, input.SecretVersion, request.Binding, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PreflightResult result = await preflight.CheckAsync(new PreflightRequest(request.Tenant, request.ClientId, request.AccountName, key.Value, key.CreatedOn), cancellationToken).ConfigureAwait(false);
+            return new CheckedKey(key.Value, result.Warning);
+        }
+        catch (PreflightException ex)
+        {
+            throw new PreflightException(ex.Code, $"Key version {key.Version} of secret '{request.SecretName}' was not sent to Adobe. {ex.OperatorMessage}", ex.IsTransient, ex.RetryAfter);
+        }
+    }
+
+    /// <summary>
+    /// Adobe's own view: can it list the account with the connection's credentials, from its network? A refusal, or no
+    /// answer, is a warning on a connected account, never a failure. Only Adobe's code is kept, not its text.
+    /// </summary>
+    private async Task<(bool? CanList, string? Warning)> ExploreAsync(OnboardingInput request, string connectionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ExploreResult result = await flowService.ExploreRootAsync(request.Sandbox, connectionId, cancellationToken).ConfigureAwait(false);
+            if (result.CanList)
+            {
+                return (true, null);
+            }
+
+            Logs.AdobeCannotList(logger, request.Sandbox, request.AccountName, connectionId, result.ErrorCode);
+            return (false, $"{PreflightWarningCodes.AdobeCannotList}: Adobe could not list storage account {request.AccountName} with connection {connectionId} (Adobe error {result.ErrorCode}). Allow Adobe Experience Platform's IP addresses for your region in the account's firewall, and check that the service principal has Storage Blob Data Reader on the account.");
+        }
+        catch (AdobeServiceException ex)
+        {
+            Logs.ExploreUnavailable(logger, request.Sandbox, request.AccountName, ex.Code);
+            return (null, null);
+        }
+    }
+
+    /// <summary>
+    /// Whether this run may send the key version: not when the record shows Adobe already holds it (recorded on the
+    /// connection, or sent by an earlier attempt's create whose answer was lost).
+    /// </summary>
+    private static bool MaySendKey(CreateConnectionInput input, AccountRecord? record) =>
+        !((!string.IsNullOrEmpty(record?.ConnectionId) && string.Equals(record.SecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase))
+          || (record is { CreatePending: true } && string.Equals(record.CreateSecretVersion, input.SecretVersion, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>A key that passed the pre-flight (or was not checked, the pre-flight being off), with its warning if any.</summary>
+    private sealed record CheckedKey(SensitiveString Key, PreflightWarning? Warning);
+
+    private static string? JoinWarnings(params string?[] warnings)
+    {
+        string[] present = [.. warnings.Where(w => !string.IsNullOrEmpty(w))!];
+        return present.Length == 0 ? null : string.Join(" ", present);
     }
 
     private async Task<bool?> TestAsync(OnboardingInput request, string connectionId, CancellationToken cancellationToken)

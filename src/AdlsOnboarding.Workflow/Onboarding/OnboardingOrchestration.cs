@@ -23,10 +23,12 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
 
         await context.CallActivityAsync(nameof(SaveAccountRecordActivity), AccountRecordChange.Onboarding(run), retry);
 
+        string? triedVersion = null;
         try
         {
             SecretVersionInfo secret = await context.CallActivityAsync<SecretVersionInfo>(
                 nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion, input.Binding, input.TraceParent), retry);
+            triedVersion = secret.Version;
 
             ConnectionResult connection = await context.CallActivityAsync<ConnectionResult>(
                 nameof(CreateConnectionActivity),
@@ -39,19 +41,35 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
                 AccountRecordChange.Connected(run, new ConnectedAccount(
-                    connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, createAttempts.Retries + 1, connection.Warning, rotatedAt)),
+                    connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, createAttempts.Retries + 1, connection.Warning, rotatedAt)
+                { AdobeCanList = connection.AdobeCanList }),
                 retry);
 
             Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
             return new OnboardingOutcome(
                 input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
-                connection.Action, connection.CredentialTestPassed, secret.Version, null, null, connection.Warning, context.CurrentUtcDateTime);
+                connection.Action, connection.CredentialTestPassed, secret.Version, null, null, connection.Warning, context.CurrentUtcDateTime)
+            { AdobeCanList = connection.AdobeCanList };
         }
         catch (TaskFailedException ex)
         {
             // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
             // completes with a failed outcome, and the record says why.
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
+
+            if (Rotation.RotationHolds.Applies(input.Trigger, failure))
+            {
+                // A rotation whose new version was not sent leaves the working connection as it is (issue 14 item 5, 17 item 1).
+                Storage.HeldRotation? held = await context.CallActivityAsync<Storage.HeldRotation?>(
+                    nameof(Rotation.HoldRotationActivity), new Rotation.HoldRotationInput(run, failure.Code, failure.PublicMessage, triedVersion), retry);
+                if (held is not null)
+                {
+                    Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, held.ConnectionId, ConnectionAction.Reused);
+                    return new OnboardingOutcome(
+                        input.Sandbox, input.AccountName, OnboardingStatus.Connected, held.ConnectionId, held.ConnectionEtag, input.ConnectionName,
+                        ConnectionAction.Reused, null, held.SecretVersion, null, null, held.Warning, context.CurrentUtcDateTime);
+                }
+            }
 
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),

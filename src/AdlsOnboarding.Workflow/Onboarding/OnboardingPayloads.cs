@@ -67,7 +67,11 @@ public sealed record ConnectionResult(
     string Etag,
     ConnectionAction Action,
     bool? CredentialTestPassed,
-    string? Warning);
+    string? Warning)
+{
+    /// <summary>After a create: whether Adobe could list the account (explore); null when not asked or no answer.</summary>
+    public bool? AdobeCanList { get; init; }
+}
 
 /// <summary>The orchestration output: the outcome of one onboarding, successful or not.</summary>
 public sealed record OnboardingOutcome(
@@ -83,4 +87,8 @@ public sealed record OnboardingOutcome(
     string? ErrorCode,
     string? ErrorMessage,
     string? Warning,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt)
+{
+    /// <summary>After a create: whether Adobe could list the account (explore); null when not asked or no answer.</summary>
+    public bool? AdobeCanList { get; init; }
+}

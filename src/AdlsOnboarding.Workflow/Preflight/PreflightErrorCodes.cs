@@ -60,4 +60,13 @@ public static class PreflightWarningCodes
 {
     /// <summary>403 <c>AuthorizationFailure</c>: the account's network rules do not admit this service.</summary>
     public const string NetworkRulesRefusedUs = "PreflightNetworkRulesRefusedUs";
+
+    /// <summary>After the create: Adobe could not list the account with the connection's credentials (explore refused).</summary>
+    public const string AdobeCannotList = "AdobeCannotListAccount";
+
+    /// <summary>On a key rotation: the new version failed the pre-flight; Adobe keeps the version it had.</summary>
+    public const string RotationRefused = "RotationKeyRefused";
+
+    /// <summary>On a key rotation: the new version is not usable yet (future nbf, disabled, not bound); Adobe keeps the version it had.</summary>
+    public const string RotationPending = "RotationKeyPending";
 }

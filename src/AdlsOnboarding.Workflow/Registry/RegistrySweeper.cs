@@ -132,6 +132,13 @@ public sealed class RegistrySweeper(
                 continue;
             }
 
+            // A version a rotation held back (refused by the pre-flight, or staged) is tried again at NextAttemptAt,
+            // not at every sweep; another new version goes at once.
+            if (string.Equals(version.Version, record.PendingSecretVersion, StringComparison.OrdinalIgnoreCase) && record.NextAttemptAt > now)
+            {
+                continue;
+            }
+
             ValidOnboardingRequest? request = registry.RequestOf(record);
             if (request is null || await OnboardingStarter.IsAnyOperationActiveAsync(client, record.PartitionKey, record.RowKey, cancellationToken).ConfigureAwait(false))
             {

@@ -22,8 +22,11 @@ public interface ISecretStore
     Task<SensitiveString> GetValueAsync(string name, string version, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A secret version's id and expiry: no value.</summary>
-public sealed record SecretVersionInfo(string Name, string Version, DateTimeOffset? ExpiresOn);
+/// <summary>
+/// A secret version's id, expiry and (where the store knows it) when it was stored: no value. The pre-flight's grace
+/// period for a new client secret is measured from <paramref name="CreatedOn"/>.
+/// </summary>
+public sealed record SecretVersionInfo(string Name, string Version, DateTimeOffset? ExpiresOn, DateTimeOffset? CreatedOn = null);
 
 /// <summary>What the store says about one version without reading its value: its state and its tags.</summary>
 public sealed record SecretVersionProperties(

@@ -36,7 +36,7 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
             throw SecretStoreException.Unusable(SecretErrorCodes.NotYetValid, name, $"is not valid before {notBefore:O}");
         }
 
-        return new SecretVersionInfo(name, properties.Version, properties.ExpiresOn);
+        return new SecretVersionInfo(name, properties.Version, properties.ExpiresOn, properties.CreatedOn);
     }
 
     public async Task<IReadOnlyList<SecretVersionProperties>> GetVersionsAsync(string name, CancellationToken cancellationToken = default)

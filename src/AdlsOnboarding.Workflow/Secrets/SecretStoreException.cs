@@ -18,6 +18,9 @@ public sealed class SecretStoreException(string code, string detail, bool isTran
     /// <summary>The delay Key Vault asked for (<c>Retry-After</c>).</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 
-    /// <summary>A secret that cannot be used as it is: retrying will not help until someone changes it.</summary>
-    public static SecretStoreException Unusable(string code, string name, string what) => new(code, $"Secret '{name}' {what}.", isTransient: false);
+    /// <summary>
+    /// A secret that cannot be used as it is: retrying will not help until someone changes it, or (a version not yet
+    /// valid) until <paramref name="usableIn"/> has passed.
+    /// </summary>
+    public static SecretStoreException Unusable(string code, string name, string what, TimeSpan? usableIn = null) => new(code, $"Secret '{name}' {what}.", isTransient: false, usableIn);
 }

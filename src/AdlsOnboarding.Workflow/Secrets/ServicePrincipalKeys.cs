@@ -52,11 +52,18 @@ public sealed class ServicePrincipalKeys(ISecretStore store, TimeProvider time, 
         }
 
         RequireUsable(versions.Name, target);
-        return new SecretVersionInfo(versions.Name, target.Version, target.ExpiresOn);
+        return new SecretVersionInfo(versions.Name, target.Version, target.ExpiresOn, target.CreatedOn);
     }
 
     /// <summary>The value of exactly <paramref name="version"/>, after its tags have been checked again.</summary>
-    public async Task<SensitiveString> GetValueAsync(string name, string version, SecretBinding binding, CancellationToken cancellationToken = default)
+    public async Task<SensitiveString> GetValueAsync(string name, string version, SecretBinding binding, CancellationToken cancellationToken = default) =>
+        (await GetKeyAsync(name, version, binding, cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <summary>
+    /// The value of exactly <paramref name="version"/>, after its tags have been checked again, with when that version
+    /// was stored (the pre-flight's grace period for a new client secret starts there).
+    /// </summary>
+    public async Task<ServicePrincipalKey> GetKeyAsync(string name, string version, SecretBinding binding, CancellationToken cancellationToken = default)
     {
         SecretVersions versions = await ListAsync(name, binding, cancellationToken).ConfigureAwait(false);
         SecretVersionProperties target = versions.Find(version) ?? throw Unavailable(name, binding, $"it has no version {version}");
@@ -64,7 +71,7 @@ public sealed class ServicePrincipalKeys(ISecretStore store, TimeProvider time, 
         RequireUsable(name, target);
         try
         {
-            return await store.GetValueAsync(name, target.Version, cancellationToken).ConfigureAwait(false);
+            return new ServicePrincipalKey(target.Version, await store.GetValueAsync(name, target.Version, cancellationToken).ConfigureAwait(false), target.CreatedOn);
         }
         catch (SecretStoreException ex) when (IsUnavailable(ex.Code))
         {
@@ -119,18 +126,19 @@ public sealed class ServicePrincipalKeys(ISecretStore store, TimeProvider time, 
         DateTimeOffset now = time.GetUtcNow();
         if (!version.Enabled)
         {
-            throw SecretStoreException.Unusable(SecretErrorCodes.Disabled, name, "is disabled");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Disabled, name, $"version {version.Version} is disabled");
         }
 
         // Key Vault serves an expired secret: the expiry must be checked here.
         if (version.ExpiresOn is { } expires && expires <= now)
         {
-            throw SecretStoreException.Unusable(SecretErrorCodes.Expired, name, $"expired at {expires:O}");
+            throw SecretStoreException.Unusable(SecretErrorCodes.Expired, name, $"version {version.Version} expired at {expires:O}");
         }
 
         if (version.NotBefore is { } notBefore && notBefore > now)
         {
-            throw SecretStoreException.Unusable(SecretErrorCodes.NotYetValid, name, $"is not valid before {notBefore:O}");
+            // Not retried now (a permanent failure), but not before nbf either: the wait is the time it becomes valid.
+            throw SecretStoreException.Unusable(SecretErrorCodes.NotYetValid, name, $"version {version.Version} is not valid before {notBefore:O}", notBefore - now);
         }
     }
 
@@ -142,6 +150,9 @@ public sealed class ServicePrincipalKeys(ISecretStore store, TimeProvider time, 
 
     private static bool IsUnavailable(string code) => code is SecretErrorCodes.NotFound or SecretErrorCodes.AccessDenied or SecretErrorCodes.TooManyVersions;
 }
+
+/// <summary>A service principal key as read for sending: its version, its value and when that version was stored.</summary>
+public sealed record ServicePrincipalKey(string Version, SensitiveString Value, DateTimeOffset? CreatedOn);
 
 /// <summary>A secret's versions as one read of the store found them (properties and tags, no values).</summary>
 public sealed class SecretVersions(string name, IReadOnlyList<SecretVersionProperties> all)

@@ -41,7 +41,20 @@ public sealed record ConnectedAccount(
     bool? CredentialTestPassed,
     int AttemptCount,
     string? Warning,
-    DateTimeOffset? RotatedAt);
+    DateTimeOffset? RotatedAt)
+{
+    /// <summary>After a create: whether Adobe could list the account (explore); null when not asked (kept as it was).</summary>
+    public bool? AdobeCanList { get; init; }
+}
+
+/// <summary>
+/// A key rotation that did not send the new version (it failed the pre-flight, or is not usable yet: future
+/// <c>nbf</c>, disabled, not bound by its tags): the account stays connected with the version Adobe has.
+/// </summary>
+public sealed record RotationHold(string Code, string Message, string? PendingVersion, DateTimeOffset? PendingNotBefore);
+
+/// <summary>What a held rotation left on the record: the connection Adobe keeps, its key version, the warning, when the sweep tries again.</summary>
+public sealed record HeldRotation(string ConnectionId, string ConnectionEtag, string SecretVersion, string Warning, DateTimeOffset? NextAttemptAt);
 
 /// <summary>Why an onboarding failed, as the record shows it.</summary>
 public sealed record AccountFailure(string Code, string Message, bool IsTransient, int? AttemptCount);

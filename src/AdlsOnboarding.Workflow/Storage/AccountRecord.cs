@@ -68,6 +68,15 @@ public sealed class AccountRecord : ITableEntity
 
     public string? Warning { get; set; }
 
+    /// <summary>Adobe's own view after the create (explore): whether it could list the account; null: not known.</summary>
+    public bool? AdobeCanList { get; set; }
+
+    /// <summary>
+    /// A key version a rotation did not send (refused by the pre-flight, or not usable yet); empty when none. While
+    /// <see cref="NextAttemptAt"/> lies ahead, the sweep does not try that version again.
+    /// </summary>
+    public string? PendingSecretVersion { get; set; }
+
     /// <summary>The W3C trace id of the last operation, so a portal can link to its trace.</summary>
     public string? TraceId { get; set; }
 

@@ -65,6 +65,8 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         Set(entity, nameof(AccountRecord.CredentialTestPassed), connected.CredentialTestPassed);
         entity[nameof(AccountRecord.AttemptCount)] = connected.AttemptCount;
         entity[nameof(AccountRecord.Warning)] = connected.Warning ?? "";
+        entity[nameof(AccountRecord.PendingSecretVersion)] = "";
+        Set(entity, nameof(AccountRecord.AdobeCanList), connected.AdobeCanList);
         Set(entity, nameof(AccountRecord.RotatedAt), connected.RotatedAt);
         entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
         entity[nameof(AccountRecord.ErrorTransient)] = false;
@@ -91,6 +93,42 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         entity[nameof(AccountRecord.ErrorTransient)] = failure.IsTransient;
         await AddFailureInARowAsync(entity, cancellationToken).ConfigureAwait(false);
         await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A key rotation did not send its new version: if the account has a connection with a key Adobe holds, the record
+    /// stays <c>Connected</c> with that version, a warning naming the version not sent, and when the sweep may try
+    /// again (the version's <c>nbf</c> when it is staged; after a backoff when the pre-flight refused it; else as soon
+    /// as it is usable). Null, and nothing written, when there is no such connection (the caller records a failure).
+    /// </summary>
+    public async Task<HeldRotation?> HoldRotationAsync(OnboardingRun run, RotationHold hold, CancellationToken cancellationToken = default)
+    {
+        AccountRecord? current = await GetAsync(run.Registration.Sandbox, run.Registration.AccountName, cancellationToken).ConfigureAwait(false);
+        if (current is null || string.IsNullOrEmpty(current.ConnectionId) || string.IsNullOrEmpty(current.SecretVersion) || current.CreatePending == true)
+        {
+            return null;
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        bool refused = hold.Code.StartsWith("Preflight", StringComparison.Ordinal);
+        int holds = (current.ConsecutiveFailures ?? 0) + 1;
+        DateTimeOffset nextAttempt = hold.PendingNotBefore is { } notBefore && notBefore > now ? notBefore
+            : refused ? now + sweepOptions.Value.BackoffAfter(holds)
+            : now;
+        string pending = hold.PendingVersion ?? "(unknown)";
+        string warning = refused
+            ? $"{Preflight.PreflightWarningCodes.RotationRefused} ({hold.Code}): the new key version {pending} failed the pre-flight and was not sent to Adobe, which keeps version {current.SecretVersion} (it works until it expires). {hold.Message}"
+            : $"{Preflight.PreflightWarningCodes.RotationPending} ({hold.Code}): the new key version {pending} is not usable yet and was not sent to Adobe, which keeps version {current.SecretVersion}; the sweep sends it from {nextAttempt:O} once it is usable. {hold.Message}";
+
+        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, "RotationHeld");
+        entity[nameof(AccountRecord.Warning)] = warning;
+        entity[nameof(AccountRecord.PendingSecretVersion)] = hold.PendingVersion ?? "";
+        entity[nameof(AccountRecord.NextAttemptAt)] = nextAttempt;
+        entity[nameof(AccountRecord.ConsecutiveFailures)] = holds;
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        ClearError(entity);
+        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        return new HeldRotation(current.ConnectionId, current.ConnectionEtag ?? "", current.SecretVersion, warning, nextAttempt);
     }
 
     /// <summary>The sweep found a stored registration it cannot start: failed for good until it is registered again.</summary>

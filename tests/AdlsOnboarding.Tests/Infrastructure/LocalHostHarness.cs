@@ -17,8 +17,9 @@ public sealed class LocalHostHarness : IAsyncDisposable
 {
     public const string ServicePrincipalKey = "local-host-sp-key~3f9a";
 
-    private LocalHostHarness(RunningSimulator<SimulatorState> adobe, LocalHostProcess host, string tableName, string taskHub, string statusKey, RunningSimulator<KeyVaultStubState>? keyVault, FaultInjectingProxy? tableProxy)
+    private LocalHostHarness(RunningSimulator<SimulatorState> adobe, RunningSimulator<EntraBlobStandIn> entraAndBlobs, LocalHostProcess host, string tableName, string taskHub, string statusKey, RunningSimulator<KeyVaultStubState>? keyVault, FaultInjectingProxy? tableProxy)
     {
+        EntraAndBlobs = entraAndBlobs;
         KeyVault = keyVault;
         TableProxy = tableProxy;
         Adobe = adobe;
@@ -31,6 +32,9 @@ public sealed class LocalHostHarness : IAsyncDisposable
     }
 
     public RunningSimulator<SimulatorState> Adobe { get; }
+
+    /// <summary>Entra ID and the accounts' blob endpoints for the host's pre-flight (the key is the app's client secret).</summary>
+    public RunningSimulator<EntraBlobStandIn> EntraAndBlobs { get; }
 
     /// <summary>The Key Vault stand-in the host reads its secrets from, when started with one.</summary>
     public RunningSimulator<KeyVaultStubState>? KeyVault { get; }
@@ -58,12 +62,18 @@ public sealed class LocalHostHarness : IAsyncDisposable
     {
         RunningSimulator<SimulatorState> adobe = await SimulatorHost.StartAdobeAsync(new SimulatorSettings { HangDuration = TimeSpan.FromSeconds(6) });
         RunningSimulator<KeyVaultStubState>? keyVault = keyVaultStub ? await SimulatorHost.StartKeyVaultAsync() : null;
+        RunningSimulator<EntraBlobStandIn> entraAndBlobs = await WorkflowHarness.StartEntraAndBlobsAsync();
+        entraAndBlobs.State.Entra.FindTenant(WorkflowHarness.TenantId)!.FindApp(WorkflowHarness.ClientId)!.AddSecret(ServicePrincipalKey);
         FaultInjectingProxy? proxy = tableFaultProxy ? await FaultInjectingProxy.StartAsync(new Uri(new Azure.Data.Tables.TableServiceClient(Azurite.ConnectionString).Uri.GetLeftPart(UriPartial.Authority))) : null;
         string tableName = Azurite.UniqueTableName("lh");
         string taskHub = "t" + Guid.NewGuid().ToString("N")[..20];
         Dictionary<string, string?> settings = WorkflowHarness.BaseSettings(adobe.BaseAddress, new Uri("https://127.0.0.1:9/"), tableName);
         settings.Remove("Secrets:KeyVaultUri");
         settings.Remove("Api:PublicBaseUrl"); // the local host's default: its own listening URL
+        foreach ((string key, string? value) in PreflightHarness.Settings(entraAndBlobs))
+        {
+            settings[key] = value;
+        }
         settings[$"Secrets:Local:{WorkflowHarness.ImsSecretName}"] = adobe.State.Settings.ClientSecret;
         settings[$"Secrets:Local:{WorkflowHarness.ServicePrincipalSecretName}"] = ServicePrincipalKey;
         foreach ((string tag, string value) in WorkflowHarness.BoundTags())
@@ -112,6 +122,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
         catch
         {
             await adobe.DisposeAsync();
+            await entraAndBlobs.DisposeAsync();
             if (keyVault is not null)
             {
                 await keyVault.DisposeAsync();
@@ -125,7 +136,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
             throw;
         }
 
-        LocalHostHarness harness = new(adobe, host, tableName, taskHub, settings["Api:StatusTokenKey"]!, keyVault, proxy);
+        LocalHostHarness harness = new(adobe, entraAndBlobs, host, tableName, taskHub, settings["Api:StatusTokenKey"]!, keyVault, proxy);
         harness.Secrets.AddRange(secrets);
         return harness;
     }
@@ -239,6 +250,7 @@ public sealed class LocalHostHarness : IAsyncDisposable
         Http.Dispose();
         await Host.DisposeAsync();
         await Adobe.DisposeAsync();
+        await EntraAndBlobs.DisposeAsync();
         if (KeyVault is not null)
         {
             await KeyVault.DisposeAsync();

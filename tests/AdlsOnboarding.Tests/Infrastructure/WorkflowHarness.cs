@@ -23,7 +23,10 @@ namespace AdlsOnboarding.Tests.Infrastructure;
 /// <summary>
 /// The real workflow (orchestrator, activities, clients) on the in-process Durable Task host, talking over
 /// loopback HTTP to the Adobe simulator and, through the real <see cref="SecretClient"/>, to the Key Vault stand-in
-/// over https, with account records in Azurite through the real <see cref="TableClient"/>.
+/// over https, with account records in Azurite through the real <see cref="TableClient"/>. The pre-flight runs (it is
+/// on by default) with the real <c>ClientSecretCredential</c> and <c>BlobServiceClient</c> against the Entra + blob
+/// stand-in: the requests' tenant and app exist there, every key the vault stores is one of the app's client secrets
+/// (unless <see cref="VaultKeysKnownToEntra"/> is false), and every account lets the app read.
 /// </summary>
 public sealed class WorkflowHarness : IAsyncDisposable
 {
@@ -39,13 +42,17 @@ public sealed class WorkflowHarness : IAsyncDisposable
 
     public const string Tenant = "contoso.onmicrosoft.com";
 
+    /// <summary>The directory id of <see cref="Tenant"/> in the Entra stand-in (the accounts' tenant).</summary>
+    public const string TenantId = "7a1c9e40-5b2d-4c8f-9e3a-0d6b2f4c8a11";
+
     /// <summary>The tags that bind a key version to the requests' service principal, as an operator sets them.</summary>
     public static Dictionary<string, string> BoundTags(params string[] accounts) => AdlsOnboarding.Workflow.Secrets.SecretBindingTags.For(ClientId, Tenant, accounts);
 
-    private WorkflowHarness(RunningSimulator<SimulatorState> adobe, RunningSimulator<KeyVaultStubState> keyVault, DurableTaskTestHost host, CapturingLoggerProvider logs, string tableName)
+    private WorkflowHarness(RunningSimulator<SimulatorState> adobe, RunningSimulator<KeyVaultStubState> keyVault, RunningSimulator<EntraBlobStandIn> entraAndBlobs, DurableTaskTestHost host, CapturingLoggerProvider logs, string tableName)
     {
         Adobe = adobe;
         KeyVault = keyVault;
+        EntraAndBlobs = entraAndBlobs;
         Host = host;
         Logs = logs;
         TableName = tableName;
@@ -54,6 +61,18 @@ public sealed class WorkflowHarness : IAsyncDisposable
     public RunningSimulator<SimulatorState> Adobe { get; }
 
     public RunningSimulator<KeyVaultStubState> KeyVault { get; }
+
+    /// <summary>Entra ID and the accounts' blob endpoints, as the pre-flight meets them.</summary>
+    public RunningSimulator<EntraBlobStandIn> EntraAndBlobs { get; }
+
+    /// <summary>The requests' app registration in the Entra stand-in.</summary>
+    public AdlsOnboarding.Simulator.Entra.StandInApp App => EntraAndBlobs.State.Entra.FindTenant(TenantId)!.FindApp(ClientId)!;
+
+    /// <summary>
+    /// Whether a key stored in the vault from now on becomes a client secret of the app in Entra (true: an operator
+    /// stores the secret Entra issued). False: the next keys are ones Entra does not know (a wrong value).
+    /// </summary>
+    public bool VaultKeysKnownToEntra { get; set; } = true;
 
     public DurableTaskTestHost Host { get; }
 
@@ -85,9 +104,15 @@ public sealed class WorkflowHarness : IAsyncDisposable
         RunningSimulator<KeyVaultStubState> keyVault = await SimulatorHost.StartKeyVaultAsync();
         keyVault.State.AcceptedToken = KeyVaultToken;
         keyVault.State.SetSecret(ImsSecretName, adobe.State.Settings.ClientSecret);
+        RunningSimulator<EntraBlobStandIn> entraAndBlobs = await StartEntraAndBlobsAsync();
 
         string tableName = Azurite.UniqueTableName("acct");
         Dictionary<string, string?> settings = BaseSettings(adobe.BaseAddress, keyVault.BaseAddress, tableName);
+        foreach ((string key, string? value) in PreflightHarness.Settings(entraAndBlobs))
+        {
+            settings[key] = value;
+        }
+
         configure?.Invoke(settings);
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         CapturingLoggerProvider logs = new();
@@ -108,9 +133,28 @@ public sealed class WorkflowHarness : IAsyncDisposable
                 },
             });
 
-        WorkflowHarness harness = new(adobe, keyVault, host, logs, tableName);
+        WorkflowHarness harness = new(adobe, keyVault, entraAndBlobs, host, logs, tableName);
+        keyVault.State.SecretSet = (name, value) =>
+        {
+            if (name != ImsSecretName && harness.VaultKeysKnownToEntra)
+            {
+                harness.App.AddSecret(value);
+            }
+        };
         harness.RotateServicePrincipalKey();
         return harness;
+    }
+
+    /// <summary>
+    /// The Entra + blob stand-in as the workflow suites need it: the requests' tenant (<see cref="TenantId"/>, domain
+    /// <see cref="Tenant"/>) with their app (<see cref="ClientId"/>), and any account readable by that app.
+    /// </summary>
+    public static async Task<RunningSimulator<EntraBlobStandIn>> StartEntraAndBlobsAsync()
+    {
+        RunningSimulator<EntraBlobStandIn> standIn = await SimulatorHost.StartEntraAndBlobAsync();
+        standIn.State.Entra.AddTenant(TenantId, Tenant).AddApp(ClientId, "adls-onboarding-tests");
+        standIn.State.Blobs.ServeAnyAccount(TenantId, ClientId);
+        return standIn;
     }
 
     /// <summary>Settings every workflow test starts from: loopback upstreams, short retries, its own table.</summary>
@@ -133,6 +177,12 @@ public sealed class WorkflowHarness : IAsyncDisposable
         ["Onboarding:MaxTotalRetryTime"] = "00:01:00",
         ["Api:StatusTokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Api:PublicBaseUrl"] = PublicBaseUrl,
+
+        // No test reaches Entra ID or a real account: a suite without the stand-in points the pre-flight at a closed
+        // loopback port (it then fails as unreachable); the harnesses replace these with their stand-in's address.
+        ["Onboarding:Preflight"] = "On",
+        ["Preflight:AuthorityHost"] = "https://127.0.0.1:9/",
+        ["Preflight:BlobEndpointTemplate"] = "https://127.0.0.1:9/{account}",
     };
 
     /// <summary>The real SecretClient, trusting only the stand-in's certificate, with its challenge host accepted.</summary>
@@ -233,6 +283,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
         await Host.DisposeAsync();
         await Adobe.DisposeAsync();
         await KeyVault.DisposeAsync();
+        await EntraAndBlobs.DisposeAsync();
         try
         {
             await Table.DeleteAsync();

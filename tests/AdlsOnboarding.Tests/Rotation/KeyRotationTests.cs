@@ -182,19 +182,29 @@ public sealed class KeyRotationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NewVersionEvent_NewVersionNotBound_NothingSentAndItsValueNeverRead()
+    public async Task NewVersionEvent_NewVersionNotBound_NothingSentItsValueNeverReadAndStaysConnectedWithWarning()
     {
-        await _harness.OnboardAsync(WorkflowHarness.Request("unboundrot"));
+        (_, OnboardingOutcome first) = await _harness.OnboardAsync(WorkflowHarness.Request("unboundrot"));
         string bound = _harness.ServicePrincipalKey;
         string version = _harness.RotateServicePrincipalKey(tags: new Dictionary<string, string>());
 
         await SendAsync(KeyVaultEvents.NewVersion(WorkflowHarness.ServicePrincipalSecretName, version));
-        await _harness.WaitAsync("onboard-prod-unboundrot");
+        OnboardingOutcome outcome = (await _harness.WaitAsync("onboard-prod-unboundrot")).ReadOutputAs<OnboardingOutcome>()!;
 
         Assert.Equal(0, Updates);
         Assert.Equal(bound, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
         Assert.DoesNotContain(_harness.KeyVault.State.Calls, c => c.Path == $"/secrets/{WorkflowHarness.ServicePrincipalSecretName}/{version}");
-        Assert.Equal("SecretUnavailable", (await _harness.RecordAsync("prod", "unboundrot"))!.ErrorCode);
+
+        // The working connection is not shown failed: connected, with the version Adobe has, and a warning naming the one not sent.
+        AccountRecord record = (await _harness.RecordAsync("prod", "unboundrot"))!;
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
+        Assert.Equal(first.SecretVersion, record.SecretVersion);
+        Assert.Equal(version, record.PendingSecretVersion);
+        Assert.True(string.IsNullOrEmpty(record.ErrorCode));
+        Assert.StartsWith("RotationKeyPending (SecretUnavailable)", record.Warning);
+        Assert.Contains(version, record.Warning);
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Equal(first.ConnectionId, outcome.ConnectionId);
     }
 
     [Fact]

@@ -45,7 +45,14 @@ public sealed class PreflightOptionsTests
     [Fact]
     public void Defaults_PublicCloudOnWithTenMinuteGrace()
     {
-        PreflightOptions options = Bound(Valid());
+        // The suites' settings point the pre-flight at loopback; the product's own defaults are Azure's public cloud.
+        Dictionary<string, string?> settings = Valid();
+        foreach (string key in settings.Keys.Where(k => k.StartsWith(PreflightOptions.Section + ":", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(key);
+        }
+
+        PreflightOptions options = Bound(settings);
 
         Assert.True(options.Enabled);
         Assert.Equal(new Uri("https://login.microsoftonline.com/"), options.AuthorityHost);
