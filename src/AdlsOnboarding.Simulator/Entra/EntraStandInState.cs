@@ -158,6 +158,15 @@ public sealed class StandInApp(string clientId, string displayName)
         return this;
     }
 
+    /// <summary>Removes every client secret of the app (as deleting them in the portal does).</summary>
+    public void ClearSecrets()
+    {
+        lock (_gate)
+        {
+            _secrets.Clear();
+        }
+    }
+
     /// <summary>The secret with this value, if the app has one.</summary>
     public StandInSecret? FindSecret(string value)
     {
