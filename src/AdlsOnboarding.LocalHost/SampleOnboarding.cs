@@ -8,7 +8,9 @@ namespace AdlsOnboarding.LocalHost;
 
 /// <summary>
 /// Onboards the sample accounts through the public HTTP API, as any caller would (POST, then poll the status URL),
-/// and prints each connection id and the account's stored Table row.
+/// and prints each connection id (or error code) and the account's stored Table row. Each sample is
+/// <c>{"expect": {"status": "Connected"}, "request": {...}}</c> (or <c>{"status": "Failed", "errorCode": "..."}</c>);
+/// the run succeeds when every sample ends as it expects. A bare request object expects <c>Connected</c>.
 /// </summary>
 public static class SampleOnboarding
 {
@@ -38,24 +40,47 @@ public static class SampleOnboarding
         }
 
         JsonElement[] samples = JsonSerializer.Deserialize<JsonElement[]>(await File.ReadAllTextAsync(file)) ?? [];
-        int failures = 0;
+        int unexpected = 0;
         foreach (JsonElement sample in samples)
         {
-            failures += await OnboardAsync(http, table, sample) ? 0 : 1;
+            unexpected += await OnboardAsync(http, table, sample) ? 0 : 1;
         }
 
-        Console.WriteLine(failures == 0 ? $"All {samples.Length} sample account(s) onboarded." : $"{failures} of {samples.Length} sample account(s) failed.");
-        return failures == 0 ? 0 : 1;
+        Console.WriteLine(unexpected == 0
+            ? $"All {samples.Length} sample account(s) ended as their sample file says."
+            : $"{unexpected} of {samples.Length} sample account(s) did not end as their sample file says.");
+        return unexpected == 0 ? 0 : 1;
     }
 
     private static async Task<bool> OnboardAsync(HttpClient http, TableClient table, JsonElement sample)
+    {
+        JsonElement request = sample.TryGetProperty("request", out JsonElement wrapped) ? wrapped : sample;
+        string expectedStatus = "Connected";
+        string? expectedCode = null;
+        if (sample.TryGetProperty("expect", out JsonElement expect))
+        {
+            expectedStatus = expect.TryGetProperty("status", out JsonElement s) ? s.GetString() ?? expectedStatus : expectedStatus;
+            expectedCode = expect.TryGetProperty("errorCode", out JsonElement c) ? c.GetString() : null;
+        }
+
+        (string? status, string? errorCode) = await OnboardOneAsync(http, table, request);
+        bool asExpected = status == expectedStatus && (expectedCode is null || expectedCode == errorCode);
+        string wanted = expectedStatus + (expectedCode is null ? "" : " " + expectedCode);
+        Console.WriteLine(asExpected
+            ? $"  As expected: {wanted}"
+            : $"  NOT as expected: wanted {wanted}, got {status ?? "no end"}{(errorCode is null ? "" : " " + errorCode)}");
+        return asExpected;
+    }
+
+    /// <summary>POSTs one request and polls to its end: the final status (Connected, Failed, ...) and error code, if any.</summary>
+    private static async Task<(string? Status, string? ErrorCode)> OnboardOneAsync(HttpClient http, TableClient table, JsonElement sample)
     {
         string account = sample.GetProperty("storageAccountUrl").GetString() ?? "?";
         Console.WriteLine($"POST /api/onboardings  {account}");
         HttpResponseMessage response = await http.PostAsync("/api/onboardings", JsonContent.Create(sample));
         Console.WriteLine($"  -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(3);
-        while (response.StatusCode == HttpStatusCode.Accepted && DateTimeOffset.UtcNow < deadline)
+        while (response.StatusCode == System.Net.HttpStatusCode.Accepted && DateTimeOffset.UtcNow < deadline)
         {
             TimeSpan wait = response.Headers.RetryAfter?.Delta is { } delta && delta < TimeSpan.FromSeconds(2) ? delta : TimeSpan.FromSeconds(1);
             Uri location = response.Headers.Location!;
@@ -65,23 +90,31 @@ public static class SampleOnboarding
 
         string body = await response.Content.ReadAsStringAsync();
         Console.WriteLine($"  status -> {(int)response.StatusCode} {body}");
-        if (!response.IsSuccessStatusCode)
+        using JsonDocument result = JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+        (string? status, string? errorCode) = (int)response.StatusCode switch
         {
-            return false;
+            200 => (result.RootElement.GetProperty("status").GetString(), null),
+            422 => ("Failed", result.RootElement.TryGetProperty("errorCode", out JsonElement code) ? code.GetString() : null),
+            _ => ((string?)null, (string?)null),
+        };
+        if (status == "Connected")
+        {
+            Console.WriteLine($"  Connection id: {result.RootElement.GetProperty("connectionId").GetString()} ({result.RootElement.GetProperty("action").GetString()})");
         }
 
-        using JsonDocument result = JsonDocument.Parse(body);
-        string sandbox = result.RootElement.GetProperty("sandbox").GetString()!;
-        string accountName = result.RootElement.GetProperty("accountName").GetString()!;
-        Console.WriteLine($"  Connection id: {result.RootElement.GetProperty("connectionId").GetString()} ({result.RootElement.GetProperty("action").GetString()})");
-        TableEntity row = (await table.GetEntityAsync<TableEntity>(sandbox, accountName)).Value;
-        Console.WriteLine($"  Table row {table.Name}({sandbox}, {accountName}):");
-        foreach ((string name, object value) in row.Where(p => p.Key != "odata.etag").OrderBy(p => p.Key, StringComparer.Ordinal))
+        string accountName = new Uri(account).Host.Split('.')[0];
+        string sandbox = sample.TryGetProperty("sandbox", out JsonElement s) ? s.GetString() ?? "prod" : "prod";
+        Azure.NullableResponse<TableEntity>? stored = status is null ? null : await table.GetEntityIfExistsAsync<TableEntity>(sandbox, accountName);
+        if (stored is { HasValue: true, Value: { } row })
         {
-            Console.WriteLine($"    {name,-22} {value}");
+            Console.WriteLine($"  Table row {table.Name}({sandbox}, {accountName}):");
+            foreach ((string name, object value) in row.Where(p => p.Key != "odata.etag").OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                Console.WriteLine($"    {name,-22} {value}");
+            }
         }
 
-        return true;
+        return (status, errorCode);
     }
 
     private static string? Option(string[] args, string name)

@@ -23,6 +23,16 @@ internal static class OnboardingRun
         Uri simBase = new($"http://127.0.0.1:{simPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(simBase, "/_simulator/stats"), TimeSpan.FromSeconds(30));
 
+        // The pre-flight is on, as by default: it signs in at the Entra + blob stand-in (its own process, loopback),
+        // which serves every benchmark account to the sample service principal.
+        int standInPort = ProcessStats.FreePort();
+        string thumbprintFile = Path.Combine(Path.GetTempPath(), $"entra-blob-{standInPort}.thumbprint");
+        await using ChildProcess standIn = ChildProcess.Start(
+            settings.SimulatorDll,
+            ["entra-blob", "--port", standInPort.ToString(), "--setup", Path.Combine(settings.Root, "samples", "entra-blob-standin.json"), "--thumbprint-file", thumbprintFile],
+            new Dictionary<string, string>());
+        string thumbprint = await ProcessStats.WaitForFileAsync(thumbprintFile, TimeSpan.FromSeconds(30));
+
         Dictionary<string, string> env = new()
         {
             ["LocalHost__Urls"] = $"http://127.0.0.1:{hostPort}",
@@ -45,6 +55,10 @@ internal static class OnboardingRun
             ["OnboardingSweepSchedule"] = "off",
             ["HistoryPurgeSchedule"] = "off",
             ["KeyVaultEventsQueue"] = "off",
+            ["Onboarding__Preflight"] = "On",
+            ["Preflight__AuthorityHost"] = $"https://127.0.0.1:{standInPort}/",
+            ["Preflight__BlobEndpointTemplate"] = $"https://127.0.0.1:{standInPort}/{{account}}",
+            ["Preflight__LoopbackCertificateThumbprint"] = thumbprint,
         };
         await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");

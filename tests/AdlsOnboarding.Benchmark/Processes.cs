@@ -90,6 +90,25 @@ internal static class ProcessStats
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Waits for a file another process writes whole (then renames), and returns its text.</summary>
+    public static async Task<string> WaitForFileAsync(string path, TimeSpan timeout)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (File.Exists(path))
+            {
+                string text = (await File.ReadAllTextAsync(path)).Trim();
+                File.Delete(path);
+                return text;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{path} was not written");
+    }
+
     public static async Task WaitForHttpAsync(Uri url, TimeSpan timeout)
     {
         // Each try may take as long as the whole wait: a loaded machine answers slowly, and only the deadline decides.
