@@ -24,6 +24,18 @@ public static class OnboardingOpenApi
     /// <summary>Stands for the Function App's host name; replace it when importing the document as a connector.</summary>
     public const string PlaceholderHost = "your-function-app.azurewebsites.net";
 
+    /// <summary>The 422's errorCode: Adobe's codes and ours, the pre-flight's listed one by one (docs/preflight.md says what to do about each).</summary>
+    private static readonly string ErrorCodeDescription =
+        "422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, ConnectionConflict, ConnectionNotFound, ...). The pre-flight (docs/preflight.md), run before a key is sent to Adobe, fails with "
+        + string.Join(", ", typeof(Preflight.PreflightErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
+        + "; nothing is sent to Adobe then.";
+
+    /// <summary>The warning of a connected account: its codes (docs/preflight.md), each as "code: sentence".</summary>
+    private static readonly string WarningDescription =
+        "A warning on a connected account, as '<code>: <sentence>' (several joined by a space): "
+        + string.Join(", ", typeof(Preflight.PreflightWarningCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
+        + " (docs/preflight.md); or several connections already pointed at this account.";
+
     private static readonly Lazy<Task<string>> V3 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi3_0));
     private static readonly Lazy<Task<string>> V2 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi2_0));
 
@@ -104,7 +116,8 @@ public static class OnboardingOpenApi
             ("action", String("What happened to the connection: created, reused, updated; offboarding: deleted, alreadyDeleted, noConnection.", nullable: true, values: ["created", "reused", "updated", "deleted", "alreadyDeleted", "noConnection"])),
             ("credentialTestPassed", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "Adobe's /test result; null when it could not be made." }),
             ("secretVersion", String("The key version sent to Adobe.", nullable: true)),
-            ("warning", String("For example: several connections already pointed at this account.", nullable: true)),
+            ("warning", String(WarningDescription, nullable: true)),
+            ("adobeCanList", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "After a create: whether Adobe could list the account with the connection's credentials (explore); null when not asked or no answer." }),
             ("completedAt", String("When the onboarding finished.", format: "date-time")));
         schemas["AccountRegistration"] = Object(
             "An account to register; the sandbox and account name come from the path. Values are taken exactly as sent, as in OnboardingRequest.",
@@ -139,8 +152,10 @@ public static class OnboardingOpenApi
             ("errorCode", String("Adobe's or our error code of the last failure.", nullable: true)),
             ("errorMessage", String("What failed.", nullable: true)),
             ("willRetry", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "Failed only: whether the sweep will try again (transient cause)." }),
-            ("nextAttemptAt", String("Failed and retriable: when the sweep may try again.", format: "date-time", nullable: true)),
-            ("warning", String("A warning from the last onboarding.", nullable: true)),
+            ("nextAttemptAt", String("Failed and retriable, or Connected with a pendingSecretVersion: when the sweep may try again.", format: "date-time", nullable: true)),
+            ("warning", String(WarningDescription, nullable: true)),
+            ("adobeCanList", new OpenApiSchema { Type = JsonSchemaType.Boolean | JsonSchemaType.Null, Description = "After the create: whether Adobe could list the account with the connection's credentials (explore); null when not known." }),
+            ("pendingSecretVersion", String("Connected: a key version a rotation did not send (RotationKeyRefused or RotationKeyPending); Adobe keeps secretVersion.", nullable: true)),
             ("instanceId", String("The last onboarding's instance id.", nullable: true)),
             ("traceId", String("W3C trace id of the last operation (Application Insights operation_Id).", nullable: true)),
             ("createdAt", String("When the record was created.", format: "date-time", nullable: true)),
@@ -159,7 +174,7 @@ public static class OnboardingOpenApi
             ("detail", String("Explanation.", nullable: true)),
             ("instanceId", String("The onboarding concerned, where there is one.", nullable: true)),
             ("statusUrl", String("409: the running onboarding's status URL.", nullable: true)),
-            ("errorCode", String("422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, ConnectionConflict, ConnectionNotFound, ...).", nullable: true)));
+            ("errorCode", String(ErrorCodeDescription, nullable: true)));
         schemas["ValidationProblemDetails"] = Object(
             "400: each bad field and what is wrong with it; nothing was started.",
             ["type", "title", "status", "errors"],

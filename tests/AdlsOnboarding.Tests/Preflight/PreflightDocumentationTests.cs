@@ -3,7 +3,10 @@ using AdlsOnboarding.Workflow.Preflight;
 
 namespace AdlsOnboarding.Tests.Preflight;
 
-/// <summary>Every pre-flight error and warning code is explained in <c>docs/preflight.md</c>, which the README links.</summary>
+/// <summary>
+/// Every pre-flight error and warning code is explained in <c>docs/preflight.md</c>, which the README links, and named
+/// in the OpenAPI documents (the 422's errorCode, the warning).
+/// </summary>
 public sealed class PreflightDocumentationTests
 {
     private static readonly string Root = AdlsOnboarding.Tests.Api.LocalFiles.Root;
@@ -29,6 +32,16 @@ public sealed class PreflightDocumentationTests
         string doc = File.ReadAllText(Path.Combine(Root, "docs", "preflight.md"));
 
         Assert.Contains($"| `{code}` |", doc, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Codes))]
+    public void OpenApiDocuments_NameEveryCode(string code)
+    {
+        foreach (string document in new[] { "openapi.json", "swagger.json" })
+        {
+            Assert.Contains(code, File.ReadAllText(Path.Combine(Root, "docs", document)), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
