@@ -67,7 +67,7 @@ public abstract class ApiContractTests<THost>(ApiHostFixture<THost> fixture) : I
         Assert.Equal(200, done.Status);
         SimulatedConnection connection = Assert.Single(Host.Adobe.Connections, c => c.Auth.Url == $"https://{account}.dfs.core.windows.net");
         Assert.Equal(
-            ["accountName", "action", "completedAt", "connectionId", "connectionName", "credentialTestPassed", "etag", "instanceId", "sandbox", "secretVersion", "status", "warning"],
+            ["accountName", "action", "adobeCanList", "completedAt", "connectionId", "connectionName", "credentialTestPassed", "etag", "instanceId", "sandbox", "secretVersion", "status", "warning"],
             done.Json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(connection.Id, done.Json.GetProperty("connectionId").GetString());
         Assert.Equal("Connected", done.Json.GetProperty("status").GetString());

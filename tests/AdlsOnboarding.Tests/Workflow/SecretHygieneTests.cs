@@ -39,8 +39,27 @@ public sealed class SecretHygieneTests
         harness.KeyVault.State.EnqueueFault(503);
         await harness.OnboardAsync(WorkflowHarness.Request("hygiene4"));
 
-        string[] secrets = [.. keys, harness.Adobe.State.Settings.ClientSecret, WorkflowHarness.KeyVaultToken, .. harness.Adobe.State.IssuedTokens];
+        // The pre-flight: a key Entra refuses, an account on which the service principal has no role (both failures),
+        // and one whose network rules refuse us (a warning); their container names are secrets of their own.
+        harness.VaultKeysKnownToEntra = false;
+        string refusedKey = "spk~refused-" + Guid.NewGuid().ToString("N");
+        harness.KeyVault.State.SetSecret("sp-key-refused", refusedKey, createdOn: DateTimeOffset.UtcNow.AddHours(-1), tags: WorkflowHarness.BoundTags());
+        harness.VaultKeysKnownToEntra = true;
+        keys.Add(refusedKey);
+        (_, OnboardingOutcome refused) = await harness.OnboardAsync(WorkflowHarness.Request("hygiene5", secretName: "sp-key-refused"));
+        Assert.Equal("PreflightInvalidKey", refused.ErrorCode);
+        const string ContainerName = "hygiene-private-container-7f3a";
+        harness.EntraAndBlobs.State.Blobs.AddAccount("hygiene6", WorkflowHarness.TenantId).AddContainers(ContainerName);
+        (_, OnboardingOutcome noRole) = await harness.OnboardAsync(WorkflowHarness.Request("hygiene6"));
+        Assert.Equal("PreflightRoleMissing", noRole.ErrorCode);
+        harness.EntraAndBlobs.State.Blobs.AddAccount("hygiene7", WorkflowHarness.TenantId).AddContainers(ContainerName).GrantBlobDataReader(WorkflowHarness.ClientId).NetworkRulesDenyCaller = true;
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene7"));
+        harness.EntraAndBlobs.State.Blobs.AddAccount("hygiene8", WorkflowHarness.TenantId).AddContainers(ContainerName).GrantBlobDataReader(WorkflowHarness.ClientId);
+        await harness.OnboardAsync(WorkflowHarness.Request("hygiene8"));
+
+        string[] secrets = [.. keys, harness.Adobe.State.Settings.ClientSecret, WorkflowHarness.KeyVaultToken, .. harness.Adobe.State.IssuedTokens, .. harness.EntraAndBlobs.State.Entra.IssuedTokens, ContainerName];
         Assert.True(harness.Adobe.State.IssuedTokens.Count >= 2);
+        Assert.True(harness.EntraAndBlobs.State.Entra.IssuedTokens.Count >= 3);
 
         // Orchestration inputs, outputs, custom status and failures, as the client can read them.
         await foreach (OrchestrationMetadata metadata in harness.Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
