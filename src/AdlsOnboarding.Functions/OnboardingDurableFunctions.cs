@@ -1,5 +1,6 @@
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.Azure.Functions.Worker;
@@ -16,7 +17,7 @@ public sealed class OnboardingDurableFunctions(
     ResolveSecretVersionActivity resolveSecretVersion,
     CreateConnectionActivity createConnection,
     SaveAccountRecordActivity saveAccountRecord,
-    AdlsOnboarding.Workflow.Rotation.HoldRotationActivity holdRotation,
+    HoldRotationActivity holdRotation,
     DeleteConnectionActivity deleteConnection)
 {
     [Function(nameof(OnboardingOrchestrationV2))]
@@ -55,7 +56,7 @@ public sealed class OnboardingDurableFunctions(
     public Task<bool> SaveAccountRecord([ActivityTrigger] AccountRecordChange input, CancellationToken cancellationToken) =>
         saveAccountRecord.RunAsync(input, cancellationToken);
 
-    [Function(nameof(AdlsOnboarding.Workflow.Rotation.HoldRotationActivity))]
-    public Task<HeldRotation?> HoldRotation([ActivityTrigger] AdlsOnboarding.Workflow.Rotation.HoldRotationInput input, CancellationToken cancellationToken) =>
+    [Function(nameof(HoldRotationActivity))]
+    public Task<HeldRotation?> HoldRotation([ActivityTrigger] HoldRotationInput input, CancellationToken cancellationToken) =>
         holdRotation.RunAsync(input, cancellationToken);
 }

@@ -1,3 +1,5 @@
+using AdlsOnboarding.Simulator.BlobStorage;
+using AdlsOnboarding.Simulator.Entra;
 using System.Text.Json;
 
 namespace AdlsOnboarding.Simulator;
@@ -27,10 +29,10 @@ public sealed record EntraBlobSetup(IReadOnlyList<EntraBlobSetup.Tenant>? Tenant
     {
         foreach (Tenant tenant in Tenants ?? [])
         {
-            Entra.StandInTenant added = standIn.Entra.AddTenant(tenant.Id, [.. tenant.Domains ?? []]);
+            StandInTenant added = standIn.Entra.AddTenant(tenant.Id, [.. tenant.Domains ?? []]);
             foreach (App app in tenant.Apps ?? [])
             {
-                Entra.StandInApp registered = added.AddApp(app.ClientId, app.Name ?? "adls-onboarding-local");
+                StandInApp registered = added.AddApp(app.ClientId, app.Name ?? "adls-onboarding-local");
                 foreach (string secret in app.Secrets ?? [])
                 {
                     registered.AddSecret(secret);
@@ -40,7 +42,7 @@ public sealed record EntraBlobSetup(IReadOnlyList<EntraBlobSetup.Tenant>? Tenant
 
         foreach (Account account in Accounts ?? [])
         {
-            BlobStorage.StandInAccount added = standIn.Blobs.AddAccount(account.Name, account.TenantId);
+            StandInAccount added = standIn.Blobs.AddAccount(account.Name, account.TenantId);
             added.NetworkRulesDenyCaller = account.NetworkRulesDenyCaller;
             foreach (string reader in account.Readers ?? [])
             {

@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Preflight;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -27,13 +28,13 @@ public static class OnboardingOpenApi
     /// <summary>The 422's errorCode: Adobe's codes and ours, the pre-flight's listed one by one (docs/preflight.md says what to do about each).</summary>
     private static readonly string ErrorCodeDescription =
         "422: Adobe's error code (e.g. 2118-403) or ours (SecretUnavailable, SecretExpired, ConnectionConflict, ConnectionNotFound, ...). The pre-flight (docs/preflight.md), run before a key is sent to Adobe, fails with "
-        + string.Join(", ", typeof(Preflight.PreflightErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
+        + string.Join(", ", typeof(PreflightErrorCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
         + "; nothing is sent to Adobe then.";
 
     /// <summary>The warning of a connected account: its codes (docs/preflight.md), each as "code: sentence".</summary>
     private static readonly string WarningDescription =
         "A warning on a connected account, as '<code>: <sentence>' (several joined by a space): "
-        + string.Join(", ", typeof(Preflight.PreflightWarningCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
+        + string.Join(", ", typeof(PreflightWarningCodes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!))
         + " (docs/preflight.md); or several connections already pointed at this account.";
 
     private static readonly Lazy<Task<string>> V3 = new(() => SerializeAsync(OpenApiSpecVersion.OpenApi3_0));

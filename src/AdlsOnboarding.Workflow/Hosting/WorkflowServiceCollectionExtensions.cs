@@ -5,6 +5,7 @@ using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Preflight;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Retention;
+using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using AdlsOnboarding.Workflow.Telemetry;
@@ -115,7 +116,7 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddTransient<ResolveSecretVersionActivity>();
         services.TryAddTransient<CreateConnectionActivity>();
         services.TryAddTransient<SaveAccountRecordActivity>();
-        services.TryAddTransient<Rotation.HoldRotationActivity>();
+        services.TryAddTransient<HoldRotationActivity>();
         services.TryAddTransient<DeleteConnectionActivity>();
         services.TryAddSingleton<Rotation.SecretEventHandler>();
 
@@ -172,7 +173,7 @@ public static class WorkflowServiceCollectionExtensions
         registry.AddActivity(nameof(ResolveSecretVersionActivity), sp => new DurableActivityAdapter<ResolveSecretVersionInput, SecretVersionInfo>(sp.GetRequiredService<ResolveSecretVersionActivity>()));
         registry.AddActivity(nameof(CreateConnectionActivity), sp => new DurableActivityAdapter<CreateConnectionInput, ConnectionResult>(sp.GetRequiredService<CreateConnectionActivity>()));
         registry.AddActivity(nameof(SaveAccountRecordActivity), sp => new DurableActivityAdapter<AccountRecordChange, bool>(sp.GetRequiredService<SaveAccountRecordActivity>()));
-        registry.AddActivity(nameof(Rotation.HoldRotationActivity), sp => new DurableActivityAdapter<Rotation.HoldRotationInput, Storage.HeldRotation?>(sp.GetRequiredService<Rotation.HoldRotationActivity>()));
+        registry.AddActivity(nameof(HoldRotationActivity), sp => new DurableActivityAdapter<HoldRotationInput, HeldRotation?>(sp.GetRequiredService<HoldRotationActivity>()));
         registry.AddOrchestrator<OffboardingOrchestration>();
         registry.AddActivity(nameof(DeleteConnectionActivity), sp => new DurableActivityAdapter<DeleteConnectionInput, DeletionResult>(sp.GetRequiredService<DeleteConnectionActivity>()));
         return registry;

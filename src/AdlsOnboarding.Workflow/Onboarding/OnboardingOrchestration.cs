@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using AdlsOnboarding.Workflow.Telemetry;
@@ -57,11 +58,11 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
             // completes with a failed outcome, and the record says why.
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
 
-            if (Rotation.RotationHolds.Applies(input.Trigger, failure))
+            if (RotationHolds.Applies(input.Trigger, failure))
             {
                 // A rotation whose new version was not sent leaves the working connection as it is (issue 14 item 5, 17 item 1).
-                Storage.HeldRotation? held = await context.CallActivityAsync<Storage.HeldRotation?>(
-                    nameof(Rotation.HoldRotationActivity), new Rotation.HoldRotationInput(run, failure.Code, failure.PublicMessage, triedVersion), retry);
+                HeldRotation? held = await context.CallActivityAsync<HeldRotation?>(
+                    nameof(HoldRotationActivity), new HoldRotationInput(run, failure.Code, failure.PublicMessage, triedVersion), retry);
                 if (held is not null)
                 {
                     Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, held.ConnectionId, ConnectionAction.Reused);

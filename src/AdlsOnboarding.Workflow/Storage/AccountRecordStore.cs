@@ -1,3 +1,4 @@
+using AdlsOnboarding.Workflow.Preflight;
 using System.Runtime.CompilerServices;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
@@ -117,8 +118,8 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             : now;
         string pending = hold.PendingVersion ?? "(unknown)";
         string warning = refused
-            ? $"{Preflight.PreflightWarningCodes.RotationRefused} ({hold.Code}): the new key version {pending} failed the pre-flight and was not sent to Adobe, which keeps version {current.SecretVersion} (it works until it expires). {hold.Message}"
-            : $"{Preflight.PreflightWarningCodes.RotationPending} ({hold.Code}): the new key version {pending} is not usable yet and was not sent to Adobe, which keeps version {current.SecretVersion}; the sweep sends it from {nextAttempt:O} once it is usable. {hold.Message}";
+            ? $"{PreflightWarningCodes.RotationRefused} ({hold.Code}): the new key version {pending} failed the pre-flight and was not sent to Adobe, which keeps version {current.SecretVersion} (it works until it expires). {hold.Message}"
+            : $"{PreflightWarningCodes.RotationPending} ({hold.Code}): the new key version {pending} is not usable yet and was not sent to Adobe, which keeps version {current.SecretVersion}; the sweep sends it from {nextAttempt:O} once it is usable. {hold.Message}";
 
         TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, "RotationHeld");
         entity[nameof(AccountRecord.Warning)] = warning;
