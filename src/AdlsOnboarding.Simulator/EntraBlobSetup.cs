@@ -1,6 +1,6 @@
+using System.Text.Json;
 using AdlsOnboarding.Simulator.BlobStorage;
 using AdlsOnboarding.Simulator.Entra;
-using System.Text.Json;
 
 namespace AdlsOnboarding.Simulator;
 

@@ -1,9 +1,9 @@
-using AdlsOnboarding.Workflow.Preflight;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Preflight;
 using Microsoft.OpenApi;
 
 namespace AdlsOnboarding.Workflow.Api;

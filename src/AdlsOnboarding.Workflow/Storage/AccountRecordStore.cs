@@ -1,7 +1,7 @@
-using AdlsOnboarding.Workflow.Preflight;
 using System.Runtime.CompilerServices;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
+using AdlsOnboarding.Workflow.Preflight;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Telemetry;
 using Azure;
