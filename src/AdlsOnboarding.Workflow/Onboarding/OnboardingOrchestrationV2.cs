@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
 using Microsoft.DurableTask;
@@ -33,13 +34,28 @@ public sealed class OnboardingOrchestrationV2 : TaskOrchestrator<OnboardingInput
             Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, connection.ConnectionId, connection.Action);
             return new OnboardingOutcome(
                 input.Sandbox, input.AccountName, OnboardingStatus.Connected, connection.ConnectionId, connection.Etag, input.ConnectionName,
-                connection.Action, connection.CredentialTestPassed, result.SecretVersion, null, null, connection.Warning, context.CurrentUtcDateTime);
+                connection.Action, connection.CredentialTestPassed, result.SecretVersion, null, null, connection.Warning, context.CurrentUtcDateTime)
+            { AdobeCanList = connection.AdobeCanList };
         }
         catch (TaskFailedException ex)
         {
             // Permanent failures, and transient ones that outlived the retry budget, end here: the orchestration
             // completes with a failed outcome, and the record says why (a withheld detail is logged, event 1005).
             ClassifiedFailure failure = ClassifiedFailure.Of(ex.FailureDetails, logger, context.InstanceId);
+            if (RotationHolds.Applies(input.Trigger, failure))
+            {
+                // A rotation whose new version was not sent leaves the working connection as it is (issue 14 item 5, 17 item 1).
+                HeldRotation? held = await context.CallActivityAsync<HeldRotation?>(
+                    nameof(HoldRotationActivity), new HoldRotationInput(run, failure.Code, failure.PublicMessage, PendingVersion: null), DurableRetry.Options(input.Retry));
+                if (held is not null)
+                {
+                    Logs.OnboardingConnected(logger, context.InstanceId, input.Sandbox, input.AccountName, held.ConnectionId, ConnectionAction.Reused);
+                    return new OnboardingOutcome(
+                        input.Sandbox, input.AccountName, OnboardingStatus.Connected, held.ConnectionId, held.ConnectionEtag, input.ConnectionName,
+                        ConnectionAction.Reused, null, held.SecretVersion, null, null, held.Warning, context.CurrentUtcDateTime);
+                }
+            }
+
             await context.CallActivityAsync(
                 nameof(SaveAccountRecordActivity),
                 AccountRecordChange.Failed(run, new AccountFailure(failure.Code, failure.PublicMessage, failure.IsTransient, attempts.Retries + 1)),
@@ -118,7 +134,8 @@ public sealed class OnboardAccountActivity(
             : null;
         await records.MarkConnectedAsync(
             run,
-            new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt),
+            new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt)
+            { AdobeCanList = connection.AdobeCanList },
             recordExists: true,
             cancellationToken).ConfigureAwait(false);
         metrics.Completed(request.Sandbox, nameof(OnboardingStatus.Connected), null, input.Attempt);

@@ -192,7 +192,7 @@ public sealed class PreflightWorkflowTests : IAsyncLifetime
         (string key, _) = StoreKey(entraKnowsIt: false, createdOn: DateTimeOffset.UtcNow);
         _harness.App.AddSecret(key, activeFrom: DateTimeOffset.UtcNow.AddYears(1));
         OnboardingInput input = _harness.Input(Request("pfyoungkey"));
-        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-pfyoungkey"));
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions("onboard-prod-pfyoungkey"));
         await _harness.WaitUntilAsync(
             () => Task.FromResult(Entra.Calls.Count(c => c.ErrorCode?.Contains("7000215", StringComparison.Ordinal) == true) >= 2),
             "two refusals of the new key");
