@@ -14,8 +14,9 @@ public sealed class AccountsHttpFunctions(AccountsApi api)
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = AccountsApi.AccountRoute)] HttpRequest request,
         string sandbox,
         string account,
+        [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new ResultActionResult(await api.PutAsync(request, sandbox, account, cancellationToken));
+        new ResultActionResult(await api.PutAsync(request, client, sandbox, account, cancellationToken));
 
     [Function(nameof(GetAccount))]
     public async Task<IActionResult> GetAccount(

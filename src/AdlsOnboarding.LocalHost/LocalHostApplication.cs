@@ -107,8 +107,8 @@ public static class LocalHostApplication
             .AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(OnboardingApi.StatusRoute, (HttpRequest request, string instanceId, DurableTaskClient client, OnboardingApi handlers, CancellationToken cancellationToken) =>
             handlers.GetStatusAsync(request, client, instanceId, cancellationToken));
-        api.MapPut(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, AccountsApi handlers, CancellationToken cancellationToken) =>
-                handlers.PutAsync(request, sandbox, account, cancellationToken))
+        api.MapPut(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, DurableTaskClient client, AccountsApi handlers, CancellationToken cancellationToken) =>
+                handlers.PutAsync(request, client, sandbox, account, cancellationToken))
             .AddEndpointFilter<ApiKeyFilter>();
         api.MapDelete(AccountsApi.AccountRoute, (HttpRequest request, string sandbox, string account, DurableTaskClient client, AccountsApi handlers, CancellationToken cancellationToken) =>
                 handlers.DeleteAsync(request, client, sandbox, account, cancellationToken))

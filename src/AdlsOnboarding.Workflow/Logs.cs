@@ -58,6 +58,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Purged the history of {Count} finished orchestration(s) created before {Cutoff}")]
     public static partial void HistoryPurged(ILogger logger, int count, DateTimeOffset cutoff);
 
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Registry sweep could not process account {Account} in sandbox {Sandbox} ({Stage}: {ErrorType}); going on with the next")]
+    public static partial void SweepRecordFailed(ILogger logger, string sandbox, string account, string stage, string errorType, Exception exception);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Onboarding {InstanceId} of account {Account} in sandbox {Sandbox} was terminated by an operator: held until the account is registered again")]
+    public static partial void OnboardingTerminatedHeld(ILogger logger, string instanceId, string sandbox, string account);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Registry sweep: {Due} due, {Started} started, {Joined} joined, {Running} running, {Conflicts} conflicting, {Invalid} invalid, {Deferred} left for the next sweep")]
     public static partial void SweepCompleted(ILogger logger, int due, int started, int joined, int running, int conflicts, int invalid, int deferred);
 

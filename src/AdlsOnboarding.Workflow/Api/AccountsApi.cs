@@ -77,10 +77,13 @@ public sealed class AccountsApi(
 {
     public const string AccountsRoute = "accounts";
     public const string AccountRoute = "accounts/{sandbox}/{account}";
-    public const int MaxPageSize = 1000;
+    public const int MaxPageSize = ValidationRules.MaxPageSize;
 
-    /// <summary><c>PUT /api/accounts/{sandbox}/{account}</c>: 201 registered, 200 updated or unchanged, 409 while onboarding.</summary>
-    public async Task<IResult> PutAsync(HttpRequest request, string sandbox, string account, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// <c>PUT /api/accounts/{sandbox}/{account}</c>: 201 registered, 200 updated or unchanged, 409 while an operation
+    /// of the account is scheduled or running (asked of <paramref name="client"/>).
+    /// </summary>
+    public async Task<IResult> PutAsync(HttpRequest request, DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
     {
         if (!request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? true)
         {
@@ -111,18 +114,19 @@ public sealed class AccountsApi(
             return Problems.Validation(new() { ["storageAccountUrl"] = [$"Must be {derivedUrl}, the account in the path (or be left out)."] });
         }
 
-        (RegistrationOutcome outcome, AccountRecord record) = await registry.RegisterAsync(valid, cancellationToken).ConfigureAwait(false);
+        (RegistrationOutcome outcome, AccountRecord record, string? running) = await registry.RegisterAsync(client, valid, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             RegistrationOutcome.Created => Results.Created($"{OnboardingApi.RoutePrefix}accounts/{sandbox}/{account}", AccountView.From(record)),
-            RegistrationOutcome.Conflict => Problems.RegistrationConflict(record.InstanceId ?? OnboardingInstanceId.For(sandbox, account)),
+            RegistrationOutcome.Conflict => Problems.RegistrationConflict(running ?? OnboardingInstanceId.For(sandbox, account)),
             _ => Results.Json(AccountView.From(record)),
         };
     }
 
     /// <summary>
     /// <c>DELETE /api/accounts/{sandbox}/{account}</c>: offboards the account (deletes its Adobe connection, keeps the
-    /// record as <c>Offboarded</c>). Answers like onboarding: 202 with a status URL; 409 while another operation runs.
+    /// record as <c>Offboarded</c>). Answers like onboarding: 202 with a status URL; 409 while another operation runs;
+    /// 200 with the account, starting nothing, when it is already <c>Offboarded</c>.
     /// </summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
     {
@@ -138,12 +142,23 @@ public sealed class AccountsApi(
             return Problems.AccountNotFound(sandbox, account);
         }
 
+        // Already done: the record keeps the deleted connection's id for audit, which must not start another
+        // offboarding (and another Adobe DELETE) on each repeat. A PUT since would have left it Pending.
+        if (record.Status == OnboardingStatus.Offboarded)
+        {
+            return Results.Json(AccountView.From(record));
+        }
+
         if (!onboardingApi.StatusUrlsReady)
         {
             return onboardingApi.NotReady(request);
         }
 
-        OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null ? OnboardingStatus.Connected : record.Status.Value;
+        // What a refusal restores is what the record held before its first unfinished offboarding (the store keeps
+        // it); this is only the fallback for a record written before it did.
+        OnboardingStatus previous = record.Status is OnboardingStatus.Offboarding or null
+            ? (string.IsNullOrEmpty(record.ConnectionId) ? OnboardingStatus.Pending : OnboardingStatus.Connected)
+            : record.Status.Value;
         StartResult result = await starter.StartOffboardingAsync(client, new OffboardingInput(sandbox, account, previous, onboardingOptions.Value.ToRetrySettings()), cancellationToken).ConfigureAwait(false);
         return result.Outcome == StartOutcome.Conflict
             ? Problems.Conflict(result.InstanceId, onboardingApi.StatusUrl(result.InstanceId))
@@ -190,10 +205,11 @@ public sealed class AccountsApi(
             }
         }
 
+        // Only the canonical spelling: "007" or "1e2" is not guessed at.
         int pageSize = 100;
-        if (pageSizeText is not null && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        if (pageSizeText is not null && (!ValidationRules.IsPageSize(pageSizeText) || !int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
         {
-            errors["pageSize"] = [$"Must be a whole number from 1 to {MaxPageSize}."];
+            errors["pageSize"] = [ValidationRules.PageSizeRule];
         }
 
         if (continuation is not null && (continuation.Length > 2048 || ValidationRules.Malformed(continuation) is not null))

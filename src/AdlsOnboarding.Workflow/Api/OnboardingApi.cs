@@ -43,6 +43,8 @@ public sealed class OnboardingApi(
             return Problems.Validation(errors);
         }
 
+        // No registration revision: this request is itself a registration, written by the onboarding's marks. (A PUT
+        // is refused while the onboarding is scheduled or running.)
         OnboardingInput input = OnboardingInput.From(valid, onboardingOptions.Value.ToRetrySettings());
         return await StartOrJoinAsync(request, client, input, cancellationToken).ConfigureAwait(false);
     }

@@ -282,7 +282,7 @@ public static class OnboardingOpenApi
                         ["201"] = Response("Registered (Pending).", "application/json", Ref("Account", document), new Dictionary<string, IOpenApiHeader> { ["Location"] = new OpenApiHeader { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } }),
                         ["400"] = Response("A field is not valid; nothing was written.", "application/problem+json", Ref("ValidationProblemDetails", document)),
                         ["401"] = MissingKey(document),
-                        ["409"] = Problem("The account is being onboarded.", document),
+                        ["409"] = Problem("An onboarding or offboarding of this account is scheduled or running (asked of the durable task hub, not only read from the record); nothing was written.", document),
                         ["415"] = Problem("The body is not JSON.", document),
                     },
                 },
@@ -290,11 +290,12 @@ public static class OnboardingOpenApi
                 {
                     OperationId = "OffboardAccount",
                     Summary = "Offboard an account: delete its Adobe connection, keep the record as Offboarded",
-                    Description = "Long-running, like onboarding: 202 with a signed status URL (offboard-<sandbox>-<account>). Idempotent: a connection already gone counts as deleted. A connection still used by dataflows (Adobe 1418-400) is left in place and the status URL answers 422.",
+                    Description = "Long-running, like onboarding: 202 with a signed status URL (offboard-<sandbox>-<account>). Idempotent: an account already Offboarded answers 200 with its record and starts nothing; a connection already gone counts as deleted. A connection still used by dataflows (Adobe 1418-400) is left in place and the status URL answers 422.",
                     Security = [functionKey],
                     Parameters = [sandboxParameter, accountParameter],
                     Responses = new OpenApiResponses
                     {
+                        ["200"] = Response("Already offboarded: the account (status Offboarded); nothing was started or sent to Adobe.", "application/json", Ref("Account", document)),
                         ["202"] = Response("Accepted: poll the Location URL.", "application/json", Ref("OnboardingAccepted", document), pollingHeaders),
                         ["400"] = Response("Not a sandbox or account name.", "application/problem+json", Ref("ValidationProblemDetails", document)),
                         ["401"] = MissingKey(document),
@@ -335,7 +336,7 @@ public static class OnboardingOpenApi
                     [
                         new OpenApiParameter { Name = "sandbox", In = ParameterLocation.Query, Description = "Only accounts of this sandbox.", Schema = SandboxName(), Extensions = Summary("Sandbox") },
                         new OpenApiParameter { Name = "status", In = ParameterLocation.Query, Description = "Only accounts with this status.", Schema = String("Only accounts with this status.", values: Enum.GetNames<OnboardingStatus>()), Extensions = Summary("Status") },
-                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Description = "Accounts per page (default 100).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(CultureInfo.InvariantCulture) }, Extensions = Summary("Page Size") },
+                        new OpenApiParameter { Name = "pageSize", In = ParameterLocation.Query, Description = "Accounts per page (default 100), written without sign or leading zeros.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = AccountsApi.MaxPageSize.ToString(CultureInfo.InvariantCulture) }, Extensions = Summary("Page Size") },
                         new OpenApiParameter { Name = "continuationToken", In = ParameterLocation.Query, Description = "The previous page's continuationToken.", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Extensions = Summary("Continuation Token") },
                     ],
                     Responses = new OpenApiResponses
@@ -411,7 +412,7 @@ public static class OnboardingOpenApi
         String("The Microsoft Entra tenant: a GUID or a domain name; lower-cased.", pattern: ValidationRules.TenantPattern, maxLength: ValidationRules.MaxTenantLength);
 
     private static OpenApiSchema SecretName() =>
-        String("Name of the Key Vault secret that holds the service principal's key; never one of the app's own secrets.", pattern: ValidationRules.SecretNamePattern, maxLength: ValidationRules.MaxSecretNameLength);
+        String("Name of the Key Vault secret that holds the service principal's key; never one of the app's own secrets. Key Vault compares names without regard to case: stored lower-cased.", pattern: ValidationRules.SecretNamePattern, maxLength: ValidationRules.MaxSecretNameLength);
 
     private static OpenApiSchema SecretVersion() =>
         String("A Key Vault secret version (lower-cased); default: the current one.", pattern: ValidationRules.SecretVersionPattern, nullable: true);

@@ -48,8 +48,8 @@ public static class Problems
     public static IResult RegistrationConflict(string instanceId) => Results.Problem(
         statusCode: StatusCodes.Status409Conflict,
         type: TypeBase + "onboarding-running",
-        title: "The account is being onboarded.",
-        detail: "Its registration can change once this onboarding has ended.",
+        title: "An operation of this account is running.",
+        detail: "Its registration can change once this onboarding or offboarding has ended (see instanceId).",
         extensions: new Dictionary<string, object?> { ["instanceId"] = instanceId });
 
     public static IResult AccountNotFound(string sandbox, string account) => Results.Problem(

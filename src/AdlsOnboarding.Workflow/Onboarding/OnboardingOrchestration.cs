@@ -22,11 +22,13 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingInput, 
         OnboardingRun run = OnboardingRun.Of(input, context.InstanceId);
         Logs.OnboardingStarted(logger, context.InstanceId, input.Sandbox, input.AccountName);
 
-        await context.CallActivityAsync(nameof(SaveAccountRecordActivity), AccountRecordChange.Onboarding(run), retry);
-
         string? triedVersion = null;
         try
         {
+            // Inside the try: the first mark reads the record (to leave a newer registration alone), and a refused
+            // read ends as a recorded failure like any other.
+            await context.CallActivityAsync(nameof(SaveAccountRecordActivity), AccountRecordChange.Onboarding(run), retry);
+
             SecretVersionInfo secret = await context.CallActivityAsync<SecretVersionInfo>(
                 nameof(ResolveSecretVersionActivity), new ResolveSecretVersionInput(input.SecretName, input.SecretVersion, input.Binding, input.TraceParent), retry);
             triedVersion = secret.Version;
@@ -130,26 +132,41 @@ public sealed class SaveAccountRecordActivity(AccountRecordStore records, Workfl
         using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.Run?.TraceParent);
         span?.SetTag("adls.status", input.Status.ToString());
         using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Sandbox, input.AccountName);
-        Task write = input.Mark switch
+        switch (input.Mark)
         {
-            AccountRecordMark.Onboarding => records.MarkOnboardingAsync(Required(input.Run), cancellationToken),
-            AccountRecordMark.Connected => records.MarkConnectedAsync(Required(input.Run), Required(input.Connection), cancellationToken),
-            AccountRecordMark.Failed => records.MarkFailedAsync(Required(input.Run), Required(input.Failure), cancellationToken),
-            AccountRecordMark.Offboarding => records.MarkOffboardingAsync(input.Sandbox, input.AccountName, input.InstanceId, cancellationToken),
-            AccountRecordMark.Offboarded => records.MarkOffboardedAsync(input.Sandbox, input.AccountName, input.InstanceId, Required(input.Deletion), cancellationToken),
-            AccountRecordMark.OffboardingRefused => records.MarkOffboardingRefusedAsync(
-                input.Sandbox, input.AccountName, input.InstanceId, input.Status, Required(input.Failure).Code, Required(input.Failure).Message, cancellationToken),
-            _ => throw new ArgumentOutOfRangeException(nameof(input), input.Mark, "Unknown record mark."),
-        };
-        await write.ConfigureAwait(false);
-
-        if (input.Status is OnboardingStatus.Connected or OnboardingStatus.Failed)
-        {
-            metrics.Completed(input.Sandbox, input.Status.ToString(), input.Failure?.Code, input.Connection?.AttemptCount ?? input.Failure?.AttemptCount);
+            case AccountRecordMark.Onboarding:
+                await records.MarkOnboardingAsync(Required(input.Run), cancellationToken).ConfigureAwait(false);
+                break;
+            case AccountRecordMark.Connected:
+                Completed(input, await records.MarkConnectedAsync(Required(input.Run), Required(input.Connection), cancellationToken).ConfigureAwait(false));
+                break;
+            case AccountRecordMark.Failed:
+                Completed(input, await records.MarkFailedAsync(Required(input.Run), Required(input.Failure), cancellationToken).ConfigureAwait(false));
+                break;
+            case AccountRecordMark.Offboarding:
+                await records.MarkOffboardingAsync(input.Sandbox, input.AccountName, input.InstanceId, cancellationToken).ConfigureAwait(false);
+                break;
+            case AccountRecordMark.Offboarded:
+                await records.MarkOffboardedAsync(input.Sandbox, input.AccountName, input.InstanceId, Required(input.Deletion), cancellationToken).ConfigureAwait(false);
+                break;
+            case AccountRecordMark.OffboardingRefused:
+                await records.MarkOffboardingRefusedAsync(
+                    input.Sandbox, input.AccountName, input.InstanceId, input.Status, Required(input.Failure).Code, Required(input.Failure).Message, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(input), input.Mark, "Unknown record mark.");
         }
 
         return true;
     }
+
+    /// <summary>
+    /// Counts an ended onboarding by what its mark actually wrote: a run whose registration changed meanwhile leaves the
+    /// account <c>Pending</c> (superseded) and is counted so, not as the outcome it carried.
+    /// </summary>
+    private void Completed(AccountRecordChange input, OnboardingStatus written) =>
+        metrics.Completed(
+            input.Sandbox, written.ToString(), written == OnboardingStatus.Failed ? input.Failure?.Code : null, input.Connection?.AttemptCount ?? input.Failure?.AttemptCount);
 
     private static T Required<T>(T? value) where T : class => value ?? throw new ArgumentException($"The record mark needs its {typeof(T).Name}.");
 

@@ -132,13 +132,14 @@ public sealed class OnboardAccountActivity(
         DateTimeOffset? rotatedAt = connection.Action == ConnectionAction.Updated && request.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
             ? time.GetUtcNow()
             : null;
-        await records.MarkConnectedAsync(
+        OnboardingStatus written = await records.MarkConnectedAsync(
             run,
             new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt)
             { AdobeCanList = connection.AdobeCanList },
             recordExists: true,
             cancellationToken).ConfigureAwait(false);
-        metrics.Completed(request.Sandbox, nameof(OnboardingStatus.Connected), null, input.Attempt);
+        // What the record says now: Pending, not Connected, when the registration changed during the run (superseded).
+        metrics.Completed(request.Sandbox, written.ToString(), null, input.Attempt);
         return new OnboardAccountResult(connection, secret.Version);
     }
 }

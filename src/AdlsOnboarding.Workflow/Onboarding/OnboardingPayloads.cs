@@ -21,16 +21,21 @@ public sealed record OnboardingInput(
     OnboardingRetrySettings Retry,
     string? Trigger = null,
     string? TraceParent = null,
-    string? AdoptConnectionId = null)
+    string? AdoptConnectionId = null,
+    long? RegistrationRevision = null)
 {
     /// <summary>Whom the service principal key must be bound to (<see cref="Secrets.SecretBindingTags"/>).</summary>
     [JsonIgnore]
     public SecretBinding Binding => new(ClientId, Tenant, AccountName);
 
-    public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null) => new(
+    /// <summary>
+    /// The input of an onboarding of <paramref name="request"/>; <paramref name="registrationRevision"/> is the
+    /// revision of the account record at the moment the request was read (from the record, or before scheduling).
+    /// </summary>
+    public static OnboardingInput From(ValidOnboardingRequest request, OnboardingRetrySettings retry, string? trigger = null, long? registrationRevision = null) => new(
         request.Sandbox, request.AccountName, request.StorageAccountUrl, request.ClientId, request.Tenant,
         request.SecretName, request.SecretVersion, request.ConnectionName, request.Description, request.Fingerprint, retry, trigger,
-        AdoptConnectionId: request.AdoptConnectionId);
+        AdoptConnectionId: request.AdoptConnectionId, RegistrationRevision: registrationRevision);
 }
 
 /// <summary>Why an onboarding runs (recorded on the account).</summary>

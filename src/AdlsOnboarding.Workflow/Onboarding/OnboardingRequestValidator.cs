@@ -8,7 +8,8 @@ namespace AdlsOnboarding.Workflow.Onboarding;
 /// Validates an onboarding request up front, field by field, so that nothing is started or written for a bad one.
 /// Field names in the errors are the JSON property names the caller used. A value is rejected, never repaired
 /// (<see cref="ValidationRules.Malformed"/>); the only rewriting is to canonical forms of the same value: GUIDs, secret
-/// versions and a tenant domain in lower case, and the account URL without its one trailing slash.
+/// names and versions and a tenant domain in lower case (Key Vault and Entra compare them without regard to case), and
+/// the account URL without its one trailing slash.
 /// </summary>
 public sealed class OnboardingRequestValidator(IOptions<ReservedSecretNames> reservedSecretNames)
 {
@@ -85,7 +86,7 @@ public sealed class OnboardingRequestValidator(IOptions<ReservedSecretNames> res
             AccountName: account!,
             ClientId: clientId!.ToLowerInvariant(),
             Tenant: tenant!.ToLowerInvariant(),
-            SecretName: secretName!,
+            SecretName: secretName!.ToLowerInvariant(),
             SecretVersion: secretVersion?.ToLowerInvariant(),
             Sandbox: sandbox!,
             ConnectionName: name ?? DefaultConnectionName(account!),

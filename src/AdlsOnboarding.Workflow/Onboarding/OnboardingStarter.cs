@@ -74,18 +74,25 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
             cancellationToken);
 
     /// <summary>Whether any operation (onboarding, rotation, offboarding) of the account is running.</summary>
-    public static async Task<bool> IsAnyOperationActiveAsync(DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
+    public static async Task<bool> IsAnyOperationActiveAsync(DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default) =>
+        await ActiveOperationAsync(client, sandbox, account, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// The instance id of the account's running operation (scheduled, running or suspended), or null. The durable
+    /// client says so from the moment the operation is scheduled, before it has written anything to the record.
+    /// </summary>
+    public static async Task<string?> ActiveOperationAsync(DurableTaskClient client, string sandbox, string account, CancellationToken cancellationToken = default)
     {
         foreach (string id in new[] { OnboardingInstanceId.For(sandbox, account), OffboardingInput.InstanceIdFor(sandbox, account) })
         {
             OrchestrationMetadata? metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
             if (metadata is not null && IsActive(metadata.RuntimeStatus))
             {
-                return true;
+                return id;
             }
         }
 
-        return false;
+        return null;
     }
 
     private async Task<StartResult> StartAsync(DurableTaskClient client, string instanceId, string orchestrator, object input, string fingerprint, string otherOperationId, string sandbox, string account, CancellationToken cancellationToken)

@@ -60,6 +60,11 @@ public static partial class ValidationRules
     public const string ConnectionIdPattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
     public const string ConnectionIdRule = "Must be an Adobe base connection id exactly as Experience Platform shows it: a lower-case GUID such as 69f188b6-af07-4587-8061-e94d34637b41.";
 
+    /// <summary>The registry list's page size: 1-1000, in its canonical spelling (no sign, no leading zero).</summary>
+    public const int MaxPageSize = 1000;
+    public const string PageSizePattern = "^(1000|[1-9][0-9]{0,2})$";
+    public const string PageSizeRule = "Must be a whole number from 1 to 1000, written without sign or leading zeros.";
+
     public const string SurroundingWhitespaceRule = "Must not start or end with whitespace: send the value exactly.";
     public const string ControlCharacterRule = "Must not contain control characters, invisible formatting characters (such as zero-width or bidirectional controls) or unpaired surrogates.";
 
@@ -78,6 +83,8 @@ public static partial class ValidationRules
     public static bool IsSecretVersion(string? value) => value is not null && FullMatch(SecretVersion(), value);
 
     public static bool IsConnectionId(string? value) => value is not null && FullMatch(ConnectionId(), value);
+
+    public static bool IsPageSize(string? value) => value is not null && FullMatch(PageSize(), value);
 
     public static bool IsConnectionName(string? value) => value is { Length: <= MaxConnectionNameLength } && FullMatch(ConnectionName(), value);
 
@@ -141,6 +148,9 @@ public static partial class ValidationRules
 
     [GeneratedRegex(ConnectionIdPattern, RegexOptions.CultureInvariant)]
     private static partial Regex ConnectionId();
+
+    [GeneratedRegex(PageSizePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex PageSize();
 
     [GeneratedRegex(ConnectionNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex ConnectionName();

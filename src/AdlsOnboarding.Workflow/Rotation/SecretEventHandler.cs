@@ -68,7 +68,8 @@ public sealed class SecretEventHandler(
                 continue;
             }
 
-            if (pinned || record.Status is not (OnboardingStatus.Connected or OnboardingStatus.Failed))
+            // An account on hold (terminated onboarding, invalid registration) waits for an operator, not for a key.
+            if (pinned || record.Status is not (OnboardingStatus.Connected or OnboardingStatus.Failed) || AccountErrorCodes.IsOperatorHold(record.ErrorCode))
             {
                 continue;
             }
@@ -86,7 +87,7 @@ public sealed class SecretEventHandler(
                 continue;
             }
 
-            StartResult result = await starter.StartOrJoinAsync(client, OnboardingInput.From(request, onboardingOptions.Value.ToRetrySettings(), trigger), cancellationToken).ConfigureAwait(false);
+            StartResult result = await starter.StartOrJoinAsync(client, OnboardingInput.From(request, onboardingOptions.Value.ToRetrySettings(), trigger, record.RegistrationRevision ?? 0), cancellationToken).ConfigureAwait(false);
             if (result.Outcome == StartOutcome.Started)
             {
                 started++;

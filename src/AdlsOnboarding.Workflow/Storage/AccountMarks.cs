@@ -25,11 +25,17 @@ public sealed record AccountRegistration(
         input.SecretVersion, input.ConnectionName, input.Description, input.Fingerprint, input.AdoptConnectionId);
 }
 
-/// <summary>The onboarding that writes: its instance, why it runs (<see cref="OnboardingTriggers"/>), its trace.</summary>
-public sealed record OnboardingRun(AccountRegistration Registration, string InstanceId, string Trigger, string? TraceParent)
+/// <summary>
+/// The onboarding that writes: its instance, why it runs (<see cref="OnboardingTriggers"/>), its trace, and the
+/// registration revision its input was read at (<see cref="AccountRecord.RegistrationRevision"/>), when it was read
+/// from the record (the sweep, rotation). Null for a request that is itself a registration (<c>POST
+/// /api/onboardings</c>) and for inputs scheduled before revisions existed: such a run writes its registration
+/// whatever the revision.
+/// </summary>
+public sealed record OnboardingRun(AccountRegistration Registration, string InstanceId, string Trigger, string? TraceParent, long? RegistrationRevision = null)
 {
     public static OnboardingRun Of(OnboardingInput input, string instanceId) =>
-        new(AccountRegistration.Of(input), instanceId, input.Trigger ?? OnboardingTriggers.Api, input.TraceParent);
+        new(AccountRegistration.Of(input), instanceId, input.Trigger ?? OnboardingTriggers.Api, input.TraceParent, input.RegistrationRevision);
 }
 
 /// <summary>The connection an onboarding ended with: ids, the key version Adobe holds, the test result. No secrets.</summary>
@@ -58,3 +64,19 @@ public sealed record HeldRotation(string ConnectionId, string ConnectionEtag, st
 
 /// <summary>Why an onboarding failed, as the record shows it.</summary>
 public sealed record AccountFailure(string Code, string Message, bool IsTransient, int? AttemptCount);
+
+/// <summary>
+/// Error codes the workflow itself records on an account (beside Adobe's, Key Vault's and Table Storage's). Some put
+/// the account on hold: the sweep and rotation leave it alone until an operator registers it again (<c>PUT</c>) or
+/// offboards it (<c>DELETE</c>).
+/// </summary>
+public static class AccountErrorCodes
+{
+    /// <summary>The stored registration does not pass today's rules (re-validated by the sweep).</summary>
+    public const string InvalidRegistration = "InvalidRegistration";
+
+    /// <summary>An operator terminated the account's onboarding: it is not started again until the account is re-registered.</summary>
+    public const string OnboardingTerminated = "OnboardingTerminated";
+
+    public static bool IsOperatorHold(string? errorCode) => errorCode is InvalidRegistration or OnboardingTerminated;
+}

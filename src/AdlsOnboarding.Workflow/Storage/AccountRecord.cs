@@ -43,6 +43,12 @@ public sealed class AccountRecord : ITableEntity
     /// <summary>Fingerprint of the registered request: a change makes a failed account eligible again.</summary>
     public string? RegistrationFingerprint { get; set; }
 
+    /// <summary>
+    /// Raised by each changed registration (<c>PUT</c>); an onboarding carries the revision its input was read at, and
+    /// its marks never overwrite a higher one. Absent on records written before it existed (read as 0).
+    /// </summary>
+    public long? RegistrationRevision { get; set; }
+
     public string? ConnectionId { get; set; }
 
     public string? ConnectionEtag { get; set; }
@@ -99,6 +105,9 @@ public sealed class AccountRecord : ITableEntity
     public DateTimeOffset? NextAttemptAt { get; set; }
 
     public string? InstanceId { get; set; }
+
+    /// <summary>The status the account had when its (first unfinished) offboarding began: a refusal restores it.</summary>
+    public OnboardingStatus? StatusBeforeOffboarding { get; set; }
 
     /// <summary>
     /// Write-ahead mark: set just before a <c>POST /connections</c> and cleared once the id is recorded. While set,

@@ -45,56 +45,71 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             return response.HasValue ? response.Value : null;
         }, cancellationToken);
 
-    /// <summary>An onboarding has started: the record takes its request (creating the record if needed).</summary>
-    public Task MarkOnboardingAsync(OnboardingRun run, CancellationToken cancellationToken = default) =>
-        UpsertAsync(OnboardingEntity(run, OnboardingStatus.Onboarding, "OnboardingStarted"), cancellationToken);
+    /// <summary>
+    /// An onboarding has started: the record takes its request (creating the record if needed), unless the registration
+    /// changed after the run took its input (<see cref="WriteRunAsync"/>).
+    /// </summary>
+    public Task<OnboardingStatus> MarkOnboardingAsync(OnboardingRun run, CancellationToken cancellationToken = default) =>
+        WriteRunAsync(run, OnboardingStatus.Onboarding, "OnboardingStarted", connectionFacts: null, outcome: null, cancellationToken);
 
-    /// <summary>An onboarding has ended connected: the ids, the key version Adobe holds, no error, no failures in a row.</summary>
-    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// An onboarding has ended connected: the ids, the key version Adobe holds, no error, no failures in a row. The
+    /// connection is recorded even when the registration changed meanwhile (<see cref="WriteRunAsync"/>).
+    /// </summary>
+    public Task<OnboardingStatus> MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default) =>
         MarkConnectedAsync(run, connected, recordExists: false, cancellationToken);
 
     /// <summary>
-    /// As above; <paramref name="recordExists"/>: the caller wrote the record earlier in the same run, so one merge
-    /// suffices (no insert attempt first; <c>CreatedAt</c> stays the first write's).
+    /// As above. <paramref name="recordExists"/> (the caller wrote the record earlier in the same run) no longer saves
+    /// the read: the mark must see the registration revision, or it could overwrite a newer registration.
     /// </summary>
-    public Task MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, bool recordExists, CancellationToken cancellationToken = default)
-    {
-        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, $"Connection{connected.Action}");
-        entity[nameof(AccountRecord.SecretVersion)] = connected.SecretVersion;
-        entity[nameof(AccountRecord.ConnectionId)] = connected.ConnectionId;
-        entity[nameof(AccountRecord.ConnectionEtag)] = connected.ConnectionEtag;
-        Set(entity, nameof(AccountRecord.CredentialTestPassed), connected.CredentialTestPassed);
-        entity[nameof(AccountRecord.AttemptCount)] = connected.AttemptCount;
-        entity[nameof(AccountRecord.Warning)] = connected.Warning ?? "";
-        entity[nameof(AccountRecord.PendingSecretVersion)] = "";
-        Set(entity, nameof(AccountRecord.AdobeCanList), connected.AdobeCanList);
-        Set(entity, nameof(AccountRecord.RotatedAt), connected.RotatedAt);
-        entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
-        entity[nameof(AccountRecord.ErrorTransient)] = false;
-        ClearError(entity);
-        if (recordExists)
-        {
-            entity[nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow();
-            return MergeAsync(entity, cancellationToken);
-        }
+    public Task<OnboardingStatus> MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, bool recordExists, CancellationToken cancellationToken = default) =>
+        WriteRunAsync(
+            run,
+            OnboardingStatus.Connected,
+            $"Connection{connected.Action}",
+            connectionFacts: entity =>
+            {
+                entity[nameof(AccountRecord.SecretVersion)] = connected.SecretVersion;
+                entity[nameof(AccountRecord.ConnectionId)] = connected.ConnectionId;
+                entity[nameof(AccountRecord.ConnectionEtag)] = connected.ConnectionEtag;
+                Set(entity, nameof(AccountRecord.CredentialTestPassed), connected.CredentialTestPassed);
+                Set(entity, nameof(AccountRecord.RotatedAt), connected.RotatedAt);
+                Set(entity, nameof(AccountRecord.AdobeCanList), connected.AdobeCanList);
 
-        return UpsertAsync(entity, cancellationToken);
-    }
+                // The version Adobe now holds was sent: no rotation is held any more.
+                entity[nameof(AccountRecord.PendingSecretVersion)] = "";
+            },
+            outcome: (entity, _) =>
+            {
+                entity[nameof(AccountRecord.AttemptCount)] = connected.AttemptCount;
+                entity[nameof(AccountRecord.Warning)] = connected.Warning ?? "";
+                entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+                entity[nameof(AccountRecord.ErrorTransient)] = false;
+                ClearError(entity);
+            },
+            cancellationToken);
 
     /// <summary>
     /// An onboarding has failed: the cause, and when the registry sweep may try again (transient causes only, with a
-    /// backoff that doubles with each failure in a row, <see cref="SweepOptions.BackoffAfter"/>).
+    /// backoff that doubles with each failure in a row, <see cref="SweepOptions.BackoffAfter"/>). A failure of a run
+    /// whose registration has changed since is not recorded as the account's (<see cref="WriteRunAsync"/>).
     /// </summary>
-    public async Task MarkFailedAsync(OnboardingRun run, AccountFailure failure, CancellationToken cancellationToken = default)
-    {
-        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Failed, "OnboardingFailed");
-        Set(entity, nameof(AccountRecord.AttemptCount), failure.AttemptCount);
-        entity[nameof(AccountRecord.ErrorCode)] = failure.Code;
-        entity[nameof(AccountRecord.ErrorMessage)] = failure.Message;
-        entity[nameof(AccountRecord.ErrorTransient)] = failure.IsTransient;
-        await AddFailureInARowAsync(entity, cancellationToken).ConfigureAwait(false);
-        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<OnboardingStatus> MarkFailedAsync(OnboardingRun run, AccountFailure failure, CancellationToken cancellationToken = default) =>
+        WriteRunAsync(
+            run,
+            OnboardingStatus.Failed,
+            "OnboardingFailed",
+            connectionFacts: null,
+            outcome: (entity, current) =>
+            {
+                Set(entity, nameof(AccountRecord.AttemptCount), failure.AttemptCount);
+                entity[nameof(AccountRecord.ErrorCode)] = failure.Code;
+                entity[nameof(AccountRecord.ErrorMessage)] = failure.Message;
+                entity[nameof(AccountRecord.ErrorTransient)] = failure.IsTransient;
+                AddFailureInARow(entity, current);
+            },
+            cancellationToken);
 
     /// <summary>
     /// A key rotation did not send its new version: if the account has a connection with a key Adobe holds, the record
@@ -121,33 +136,94 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             ? $"{PreflightWarningCodes.RotationRefused} ({hold.Code}): the new key version {pending} failed the pre-flight and was not sent to Adobe, which keeps version {current.SecretVersion} (it works until it expires). {hold.Message}"
             : $"{PreflightWarningCodes.RotationPending} ({hold.Code}): the new key version {pending} is not usable yet and was not sent to Adobe, which keeps version {current.SecretVersion}; the sweep sends it from {nextAttempt:O} once it is usable. {hold.Message}";
 
-        TableEntity entity = OnboardingEntity(run, OnboardingStatus.Connected, "RotationHeld");
-        entity[nameof(AccountRecord.Warning)] = warning;
-        entity[nameof(AccountRecord.PendingSecretVersion)] = hold.PendingVersion ?? "";
-        entity[nameof(AccountRecord.NextAttemptAt)] = nextAttempt;
-        entity[nameof(AccountRecord.ConsecutiveFailures)] = holds;
-        entity[nameof(AccountRecord.ErrorTransient)] = false;
-        ClearError(entity);
-        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        // Like every mark of a run: a registration changed since the run took its input is left alone (superseded).
+        await WriteRunAsync(
+            run,
+            OnboardingStatus.Connected,
+            "RotationHeld",
+            connectionFacts: null,
+            outcome: (entity, _) =>
+            {
+                entity[nameof(AccountRecord.Warning)] = warning;
+                entity[nameof(AccountRecord.PendingSecretVersion)] = hold.PendingVersion ?? "";
+                entity[nameof(AccountRecord.NextAttemptAt)] = nextAttempt;
+                entity[nameof(AccountRecord.ConsecutiveFailures)] = holds;
+                entity[nameof(AccountRecord.ErrorTransient)] = false;
+                ClearError(entity);
+            },
+            cancellationToken).ConfigureAwait(false);
         return new HeldRotation(current.ConnectionId, current.ConnectionEtag ?? "", current.SecretVersion, warning, nextAttempt);
     }
 
-    /// <summary>The sweep found a stored registration it cannot start: failed for good until it is registered again.</summary>
-    public Task MarkRegistrationInvalidAsync(string sandbox, string accountName, CancellationToken cancellationToken = default)
+    /// <summary>The last action of a record a <c>PUT</c> created.</summary>
+    public const string RegisteredAction = "Registered";
+
+    /// <summary>The last action of a record a <c>PUT</c> changed.</summary>
+    public const string RegistrationChangedAction = "RegistrationChanged";
+
+    /// <summary>What an onboarding's marks record when the registration changed after the run took its input.</summary>
+    public const string RegistrationSupersededAction = "RegistrationSuperseded";
+
+    /// <summary>
+    /// The sweep found a stored registration that does not pass today's rules (<paramref name="reason"/> says which):
+    /// it is not started. An account with a connection keeps its status (the connection is never touched for this);
+    /// any other becomes <c>Failed</c> for good. Either way the record shows <see cref="AccountErrorCodes.InvalidRegistration"/>
+    /// until the account is registered again. Written only if the record is still <paramref name="seen"/> (a PUT that
+    /// fixed it meanwhile wins); false otherwise.
+    /// </summary>
+    public Task<bool> TryMarkRegistrationInvalidAsync(AccountRecord seen, string reason, CancellationToken cancellationToken = default)
     {
-        TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Failed, "SweepSkipped");
-        entity[nameof(AccountRecord.ErrorCode)] = "InvalidRegistration";
-        entity[nameof(AccountRecord.ErrorMessage)] = "The stored registration is not valid; register the account again.";
+        bool keepsConnection = seen.Status == OnboardingStatus.Connected;
+        TableEntity entity = keepsConnection
+            ? new TableEntity(seen.PartitionKey, seen.RowKey) { [nameof(AccountRecord.LastAction)] = "RegistrationInvalid" }
+            : Entity(seen.PartitionKey, seen.RowKey, OnboardingStatus.Failed, "SweepSkipped");
+        entity[nameof(AccountRecord.ErrorCode)] = AccountErrorCodes.InvalidRegistration;
+        entity[nameof(AccountRecord.ErrorMessage)] = reason;
         entity[nameof(AccountRecord.ErrorTransient)] = false;
-        return UpsertAsync(entity, cancellationToken);
+        return TryUpdateAsync(entity, seen, cancellationToken);
     }
 
-    /// <summary>Registers a new account (<c>Pending</c>); false when the account already has a record.</summary>
+    /// <summary>
+    /// An operator terminated the account's onboarding (<paramref name="instanceId"/>): <c>Failed</c> with
+    /// <see cref="AccountErrorCodes.OnboardingTerminated"/>, not retried, until the account is registered again.
+    /// Written only if the record is still <paramref name="seen"/>.
+    /// </summary>
+    public Task<bool> TryMarkOnboardingTerminatedAsync(AccountRecord seen, string instanceId, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = Entity(seen.PartitionKey, seen.RowKey, OnboardingStatus.Failed, "OnboardingTerminated");
+        entity[nameof(AccountRecord.InstanceId)] = instanceId;
+        entity[nameof(AccountRecord.ErrorCode)] = AccountErrorCodes.OnboardingTerminated;
+        entity[nameof(AccountRecord.ErrorMessage)] = $"The onboarding {instanceId} was terminated by an operator; it is not started again until the account is registered again (PUT), or offboarded (DELETE).";
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        return TryUpdateAsync(entity, seen, cancellationToken);
+    }
+
+    /// <summary>A connected account whose current key version cannot be used: still connected (Adobe keeps its key), with the reason.</summary>
+    public Task<bool> TryMarkConnectedKeyUnavailableAsync(AccountRecord seen, string errorCode, string message, CancellationToken cancellationToken = default) =>
+        TryUpdateAsync(
+            new TableEntity(seen.PartitionKey, seen.RowKey)
+            {
+                [nameof(AccountRecord.ErrorCode)] = errorCode,
+                [nameof(AccountRecord.ErrorMessage)] = message,
+                [nameof(AccountRecord.ErrorTransient)] = false,
+            },
+            seen,
+            cancellationToken);
+
+    /// <summary>Clears the error a sweep showed on a connected account once its cause is gone.</summary>
+    public Task<bool> TryClearConnectedErrorAsync(AccountRecord seen, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = new(seen.PartitionKey, seen.RowKey);
+        ClearError(entity);
+        return TryUpdateAsync(entity, seen, cancellationToken);
+    }
+
+    /// <summary>Registers a new account (<c>Pending</c>, registration revision 1); false when the account already has a record.</summary>
     public Task<bool> TryRegisterAsync(AccountRegistration registration, CancellationToken cancellationToken = default) =>
         CallAsync(async () =>
         {
             DateTimeOffset now = time.GetUtcNow();
-            TableEntity entity = RegistrationEntity(registration, "Registered", now);
+            TableEntity entity = RegistrationEntity(registration, RegisteredAction, now, revision: 1);
             entity[nameof(AccountRecord.CreatedAt)] = now;
             try
             {
@@ -161,19 +237,19 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         }, cancellationToken);
 
     /// <summary>
-    /// Changes a registration (<c>Pending</c> again, error and failures in a row cleared) only if the record is
-    /// unchanged since <paramref name="seen"/>; false when it changed meanwhile.
+    /// Changes a registration (<c>Pending</c> again, error and failures in a row cleared, the next registration
+    /// revision) only if the record is unchanged since <paramref name="seen"/> was read; false when it changed meanwhile.
     /// </summary>
-    public Task<bool> TryChangeRegistrationAsync(AccountRegistration registration, ETag seen, CancellationToken cancellationToken = default) =>
+    public Task<bool> TryChangeRegistrationAsync(AccountRegistration registration, AccountRecord seen, CancellationToken cancellationToken = default) =>
         CallAsync(async () =>
         {
-            TableEntity entity = RegistrationEntity(registration, "RegistrationChanged", time.GetUtcNow());
+            TableEntity entity = RegistrationEntity(registration, RegistrationChangedAction, time.GetUtcNow(), (seen.RegistrationRevision ?? 0) + 1);
             entity[nameof(AccountRecord.ErrorTransient)] = false;
             entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
             ClearError(entity);
             try
             {
-                await table.UpdateEntityAsync(entity, seen, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -182,13 +258,22 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             }
         }, cancellationToken);
 
-    /// <summary>An offboarding has started.</summary>
-    public Task MarkOffboardingAsync(string sandbox, string accountName, string instanceId, CancellationToken cancellationToken = default)
-    {
-        TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Offboarding, "OffboardingStarted");
-        entity[nameof(AccountRecord.InstanceId)] = instanceId;
-        return UpsertAsync(entity, cancellationToken);
-    }
+    /// <summary>
+    /// An offboarding has started. The status the account had before is kept (once: a repeated offboarding of an
+    /// account still marked <c>Offboarding</c> keeps the first one's), so that a refusal restores what was true.
+    /// </summary>
+    public Task MarkOffboardingAsync(string sandbox, string accountName, string instanceId, CancellationToken cancellationToken = default) =>
+        ReadModifyWriteAsync(sandbox, accountName, current =>
+        {
+            TableEntity entity = Entity(sandbox, accountName, OnboardingStatus.Offboarding, "OffboardingStarted");
+            entity[nameof(AccountRecord.InstanceId)] = instanceId;
+            if (current?.Status is not OnboardingStatus.Offboarding)
+            {
+                entity[nameof(AccountRecord.StatusBeforeOffboarding)] = (current?.Status ?? OnboardingStatus.Pending).ToString();
+            }
+
+            return entity;
+        }, cancellationToken);
 
     /// <summary>An offboarding has removed the connection (or found none): the record stays, for audit.</summary>
     public Task MarkOffboardedAsync(string sandbox, string accountName, string instanceId, DeletionAction deletion, CancellationToken cancellationToken = default)
@@ -200,25 +285,31 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         return UpsertAsync(entity, cancellationToken);
     }
 
-    /// <summary>Adobe refused the offboarding: the status it had comes back, with Adobe's reason.</summary>
-    public async Task MarkOffboardingRefusedAsync(string sandbox, string accountName, string instanceId, OnboardingStatus restored, string errorCode, string errorMessage, CancellationToken cancellationToken = default)
-    {
-        TableEntity entity = Entity(sandbox, accountName, restored, "OffboardingRefused");
-        entity[nameof(AccountRecord.InstanceId)] = instanceId;
-        entity[nameof(AccountRecord.ErrorCode)] = errorCode;
-        entity[nameof(AccountRecord.ErrorMessage)] = errorMessage;
-        entity[nameof(AccountRecord.ErrorTransient)] = false;
-        if (restored == OnboardingStatus.Failed)
+    /// <summary>
+    /// Adobe refused the offboarding: the status the account had before the offboarding began comes back (as
+    /// <see cref="MarkOffboardingAsync"/> kept it; <paramref name="fallback"/> only for a record that has none), with
+    /// Adobe's reason.
+    /// </summary>
+    public Task MarkOffboardingRefusedAsync(string sandbox, string accountName, string instanceId, OnboardingStatus fallback, string errorCode, string errorMessage, CancellationToken cancellationToken = default) =>
+        ReadModifyWriteAsync(sandbox, accountName, current =>
         {
-            await AddFailureInARowAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
-        else if (restored == OnboardingStatus.Connected)
-        {
-            entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
-        }
+            OnboardingStatus restored = current?.StatusBeforeOffboarding is { } before && before != OnboardingStatus.Offboarding ? before : fallback;
+            TableEntity entity = Entity(sandbox, accountName, restored, "OffboardingRefused");
+            entity[nameof(AccountRecord.InstanceId)] = instanceId;
+            entity[nameof(AccountRecord.ErrorCode)] = errorCode;
+            entity[nameof(AccountRecord.ErrorMessage)] = errorMessage;
+            entity[nameof(AccountRecord.ErrorTransient)] = false;
+            if (restored == OnboardingStatus.Failed)
+            {
+                AddFailureInARow(entity, current);
+            }
+            else if (restored == OnboardingStatus.Connected)
+            {
+                entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+            }
 
-        await UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
-    }
+            return entity;
+        }, cancellationToken);
 
     /// <summary>
     /// Sets the write-ahead mark before a create, only if the record is unchanged since <paramref name="seen"/> was
@@ -315,9 +406,13 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             cancellationToken);
     }
 
-    /// <summary>Every record whose key is the given Key Vault secret (across sandboxes).</summary>
+    /// <summary>
+    /// Every record whose key is the given Key Vault secret (across sandboxes). Key Vault compares names without regard
+    /// to case and registrations store them in lower case, so the name is looked up in lower case whatever case an
+    /// event spells it in.
+    /// </summary>
     public IAsyncEnumerable<AccountRecord> QueryBySecretAsync(string secretName, CancellationToken cancellationToken = default) =>
-        QueryAsync($"{nameof(AccountRecord.SecretName)} eq {Literal(secretName)}", cancellationToken);
+        QueryAsync($"{nameof(AccountRecord.SecretName)} eq {Literal(secretName.ToLowerInvariant())}", cancellationToken);
 
     /// <summary>Every connected record (the sweep compares their key versions with Key Vault's).</summary>
     public IAsyncEnumerable<AccountRecord> QueryConnectedAsync(CancellationToken cancellationToken = default) =>
@@ -341,21 +436,12 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         [nameof(AccountRecord.LastAction)] = lastAction,
     };
 
-    private static TableEntity RegistrationEntity(AccountRegistration registration, string lastAction, DateTimeOffset now)
+    private static TableEntity RegistrationEntity(AccountRegistration registration, string lastAction, DateTimeOffset now, long revision)
     {
         TableEntity entity = Entity(registration.Sandbox, registration.AccountName, OnboardingStatus.Pending, lastAction);
         entity[nameof(AccountRecord.UpdatedAt)] = now;
+        entity[nameof(AccountRecord.RegistrationRevision)] = revision;
         SetRegistration(entity, registration);
-        return entity;
-    }
-
-    private static TableEntity OnboardingEntity(OnboardingRun run, OnboardingStatus status, string lastAction)
-    {
-        TableEntity entity = Entity(run.Registration.Sandbox, run.Registration.AccountName, status, lastAction);
-        SetRegistration(entity, run.Registration);
-        entity[nameof(AccountRecord.InstanceId)] = run.InstanceId;
-        entity[nameof(AccountRecord.LastTrigger)] = run.Trigger;
-        Set(entity, nameof(AccountRecord.TraceId), WorkflowTelemetry.TraceIdOf(run.TraceParent));
         return entity;
     }
 
@@ -425,14 +511,117 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             }
         }, cancellationToken);
 
+    /// <summary>Merges into the record only if it is unchanged since <paramref name="seen"/> was read; false when it changed.</summary>
+    private Task<bool> TryUpdateAsync(TableEntity entity, AccountRecord seen, CancellationToken cancellationToken) =>
+        CallAsync(async () =>
+        {
+            entity[nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow();
+            try
+            {
+                await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                return false;
+            }
+        }, cancellationToken);
+
     /// <summary>One more failure in a row, and the time before which the sweep leaves the account alone.</summary>
-    private async Task AddFailureInARowAsync(TableEntity entity, CancellationToken cancellationToken)
+    private void AddFailureInARow(TableEntity entity, AccountRecord? current)
     {
-        AccountRecord? current = await GetAsync(entity.PartitionKey, entity.RowKey, cancellationToken).ConfigureAwait(false);
         int failures = (current?.ConsecutiveFailures ?? 0) + 1;
         entity[nameof(AccountRecord.ConsecutiveFailures)] = failures;
         entity[nameof(AccountRecord.NextAttemptAt)] = time.GetUtcNow() + sweepOptions.Value.BackoffAfter(failures);
     }
+
+    /// <summary>
+    /// Writes one mark of an onboarding run, conditionally on the record it read, so that it never overwrites a newer
+    /// registration. A registration changed (<c>PUT</c>) after the run took its input has a higher
+    /// <see cref="AccountRecord.RegistrationRevision"/> than the run's: then the run is <em>superseded</em> and writes
+    /// only what is true whatever the registration says (the connection it created or updated, with
+    /// <paramref name="connectionFacts"/>, and its instance), leaves the registration fields alone, and leaves the
+    /// account <c>Pending</c>, so the sweep onboards the newer registration. Otherwise it writes the registration of
+    /// its input, its status and its <paramref name="outcome"/>. A write that loses a race with another writer reads
+    /// again and decides again. Returns the status it wrote (<c>Pending</c> for a superseded run), for metrics.
+    /// </summary>
+    private async Task<OnboardingStatus> WriteRunAsync(
+        OnboardingRun run,
+        OnboardingStatus status,
+        string lastAction,
+        Action<TableEntity>? connectionFacts,
+        Action<TableEntity, AccountRecord?>? outcome,
+        CancellationToken cancellationToken)
+    {
+        AccountRegistration registration = run.Registration;
+        OnboardingStatus written = status;
+        await ReadModifyWriteAsync(registration.Sandbox, registration.AccountName, current =>
+        {
+            TableEntity entity = new(registration.Sandbox, registration.AccountName)
+            {
+                [nameof(AccountRecord.InstanceId)] = run.InstanceId,
+                [nameof(AccountRecord.LastTrigger)] = run.Trigger,
+            };
+            Set(entity, nameof(AccountRecord.TraceId), WorkflowTelemetry.TraceIdOf(run.TraceParent));
+            connectionFacts?.Invoke(entity);
+            if (current is null)
+            {
+                entity[nameof(AccountRecord.RegistrationRevision)] = run.RegistrationRevision ?? 0;
+            }
+
+            if (run.RegistrationRevision is { } read && (current?.RegistrationRevision ?? 0) > read)
+            {
+                written = OnboardingStatus.Pending;
+                entity[nameof(AccountRecord.Status)] = nameof(OnboardingStatus.Pending);
+                entity[nameof(AccountRecord.LastAction)] = RegistrationSupersededAction;
+            }
+            else
+            {
+                written = status;
+                entity[nameof(AccountRecord.Status)] = status.ToString();
+                entity[nameof(AccountRecord.LastAction)] = lastAction;
+                SetRegistration(entity, registration);
+                outcome?.Invoke(entity, current);
+            }
+
+            return entity;
+        }, cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    /// <summary>
+    /// Reads the record, builds the merge from what it holds, and writes it only if the record is still what was read
+    /// (or still absent); a write that loses the race to another writer reads again and builds again.
+    /// </summary>
+    private Task ReadModifyWriteAsync(string sandbox, string accountName, Func<AccountRecord?, TableEntity> build, CancellationToken cancellationToken) =>
+        CallAsync(async () =>
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                AccountRecord? current = await GetAsync(sandbox, accountName, cancellationToken).ConfigureAwait(false);
+                TableEntity entity = build(current);
+                DateTimeOffset now = time.GetUtcNow();
+                entity[nameof(AccountRecord.UpdatedAt)] = now;
+                try
+                {
+                    if (current is null)
+                    {
+                        entity[nameof(AccountRecord.CreatedAt)] = now;
+                        await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return true;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
+                {
+                    // Another writer (a PUT, the reconciler's marks) got there first: read again and decide again.
+                }
+            }
+        }, cancellationToken);
 
     /// <summary>Merges into the record, creating it if needed; only the first write sets <c>CreatedAt</c>.</summary>
     private Task UpsertAsync(TableEntity entity, CancellationToken cancellationToken) =>

@@ -43,6 +43,9 @@ public sealed class WorkflowMetrics
     private readonly Counter<long> _throttled;
     private readonly Histogram<double> _retryAfterWait;
     private readonly Counter<long> _tokenRefreshes;
+    private readonly Counter<long> _registrationInvalid;
+    private readonly Counter<long> _onboardingTerminated;
+    private readonly Counter<long> _sweepRecordFailed;
     private int _backlog;
 
     public WorkflowMetrics(IMeterFactory meters)
@@ -55,6 +58,9 @@ public sealed class WorkflowMetrics
         _throttled = meter.CreateCounter<long>("adls.flowservice.throttled", "{response}", "429 answers from Adobe.");
         _retryAfterWait = meter.CreateHistogram<double>("adls.flowservice.retry_after.wait", "s", "Time calls waited for a Retry-After to pass.");
         _tokenRefreshes = meter.CreateCounter<long>("adls.ims.token.refreshes", "{token}", "IMS tokens requested (by reason).");
+        _registrationInvalid = meter.CreateCounter<long>("adls.registry.invalid", "{account}", "Accounts a sweep found that it cannot act on as registered (by reason: the failing fields, or SecretUnavailable), counted at each sweep until an operator acts.");
+        _onboardingTerminated = meter.CreateCounter<long>("adls.registry.terminated", "{account}", "Accounts whose onboarding an operator terminated, put on hold by a sweep (by sandbox).");
+        _sweepRecordFailed = meter.CreateCounter<long>("adls.registry.sweep.record_failures", "{account}", "Records a sweep could not process and went past (by stage).");
         meter.CreateObservableGauge("adls.registry.backlog", () => Volatile.Read(ref _backlog), "{account}", "Accounts due at the last registry sweep.");
     }
 
@@ -82,6 +88,12 @@ public sealed class WorkflowMetrics
     public void WaitedForRetryAfter(TimeSpan wait) => _retryAfterWait.Record(wait.TotalSeconds);
 
     public void TokenRequested(string reason) => _tokenRefreshes.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RegistrationInvalid(string reason) => _registrationInvalid.Add(1, new KeyValuePair<string, object?>("adls.reason", reason));
+
+    public void OnboardingTerminated(string sandbox) => _onboardingTerminated.Add(1, new KeyValuePair<string, object?>("adls.sandbox", sandbox));
+
+    public void SweepRecordFailed(string stage) => _sweepRecordFailed.Add(1, new KeyValuePair<string, object?>("adls.stage", stage));
 
     public void Backlog(int due) => Volatile.Write(ref _backlog, due);
 }

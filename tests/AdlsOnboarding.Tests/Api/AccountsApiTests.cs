@@ -26,7 +26,7 @@ public sealed class AccountsApiTests : IAsyncLifetime
     private async Task<ApiResponse> PutAsync(string sandbox, string account, string body)
     {
         var request = ApiCall.Request("PUT", $"{Base}/api/accounts/{sandbox}/{account}", body);
-        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Api.AccountsApi>().PutAsync(request, sandbox, account));
+        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Api.AccountsApi>().PutAsync(request, _harness.Client, sandbox, account));
     }
 
     private async Task<ApiResponse> GetAsync(string sandbox, string account)
@@ -147,6 +147,8 @@ public sealed class AccountsApiTests : IAsyncLifetime
     [InlineData("?sandbox=prod'%20or%20'a'%20eq%20'a", "sandbox")]
     [InlineData("?pageSize=0", "pageSize")]
     [InlineData("?pageSize=5000", "pageSize")]
+    [InlineData("?pageSize=007", "pageSize")]
+    [InlineData("?pageSize=0100", "pageSize")]
     public async Task List_BadQuery_400NamingTheParameter(string query, string field)
     {
         ApiResponse response = await ListAsync(query);

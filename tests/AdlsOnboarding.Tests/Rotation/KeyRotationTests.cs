@@ -48,6 +48,24 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.Equal("ConnectionUpdated", record.LastAction);
     }
 
+    [Theory]
+    [InlineData("SP-KEY-CONTOSO", "sp-key-contoso")]
+    [InlineData("sp-key-contoso", "Sp-Key-Contoso")]
+    public async Task NewVersionEvent_SecretNameInAnotherCase_RotatesTheAccount(string registeredAs, string eventSays)
+    {
+        // Key Vault names are case-insensitive: the event spells the name as the secret was created, the registration
+        // as the portal typed it. Both mean the same key.
+        await _harness.OnboardAsync(WorkflowHarness.Request("casedname", secretName: registeredAs));
+        string version = _harness.RotateServicePrincipalKey();
+
+        SecretEventReport report = await SendAsync(KeyVaultEvents.NewVersion(eventSays, version));
+        await _harness.WaitAsync("onboard-prod-casedname");
+
+        Assert.Equal(1, report.RotationsStarted);
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+        Assert.Equal("sp-key-contoso", (await _harness.RecordAsync("prod", "casedname"))!.SecretName);
+    }
+
     [Fact]
     public async Task NewVersionEvent_StaleEtag_RereadAndApplied()
     {

@@ -21,7 +21,7 @@ public sealed class RegistrySweepTests
     {
         OnboardingRequest request = WorkflowHarness.Request(account) with { Description = description };
         Assert.True(harness.Host.Services.GetService<OnboardingRequestValidator>().TryValidate(request, out ValidOnboardingRequest? valid, out _));
-        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(valid);
+        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(harness.Client, valid);
     }
 
     private static Task<SweepReport> SweepAsync(WorkflowHarness harness) =>
@@ -145,7 +145,7 @@ public sealed class RegistrySweepTests
         ValidOnboardingRequest stored = new(
             "https://ownsecret.dfs.core.windows.net", "ownsecret", "11111111-2222-3333-4444-555555555555", "contoso.onmicrosoft.com",
             WorkflowHarness.ImsSecretName, null, "prod", "adls-gen2-ownsecret", "stored before the rule");
-        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(stored);
+        await harness.Host.Services.GetService<AccountRegistry>().RegisterAsync(harness.Client, stored);
 
         SweepReport report = await SweepAsync(harness);
 
