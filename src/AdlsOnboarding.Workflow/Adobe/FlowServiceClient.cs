@@ -215,7 +215,7 @@ public sealed class FlowServiceClient(
 
     private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", System.Diagnostics.ActivityKind.Client);
+        using Activity? span = WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", ActivityKind.Client);
         span?.SetTag("adobe.operation", operation);
         span?.SetTag("adls.sandbox", sandbox);
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
@@ -111,7 +112,7 @@ public sealed class ImsTokenProvider(
 
     private async Task<CachedToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("IMS token", System.Diagnostics.ActivityKind.Client);
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("IMS token", ActivityKind.Client);
         AdobeOptions settings = options.Value;
         SecretVersionInfo version = await secrets.ResolveVersionAsync(settings.ClientSecretName, null, cancellationToken).ConfigureAwait(false);
         SensitiveString clientSecret = await secrets.GetValueAsync(settings.ClientSecretName, version.Version, cancellationToken).ConfigureAwait(false);

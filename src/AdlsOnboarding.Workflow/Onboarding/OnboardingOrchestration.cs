@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
@@ -97,7 +98,7 @@ public sealed class ResolveSecretVersionActivity(ServicePrincipalKeys keys) : IW
 {
     public async Task<SecretVersionInfo> RunAsync(ResolveSecretVersionInput input, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(ResolveSecretVersionActivity), input.TraceParent);
+        using Activity? span = WorkflowTelemetry.StartSpan(nameof(ResolveSecretVersionActivity), input.TraceParent);
         span?.SetTag("adls.secret_name", input.SecretName);
 
         // An input scheduled by a release that did not carry the binding binds nothing (fail closed).
@@ -111,7 +112,7 @@ public sealed class CreateConnectionActivity(ConnectionReconciler reconciler, IL
 {
     public async Task<ConnectionResult> RunAsync(CreateConnectionInput input, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(CreateConnectionActivity), input.Onboarding.TraceParent);
+        using Activity? span = WorkflowTelemetry.StartSpan(nameof(CreateConnectionActivity), input.Onboarding.TraceParent);
         span?.SetTag("adls.sandbox", input.Onboarding.Sandbox);
         span?.SetTag("adls.account", input.Onboarding.AccountName);
         using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Onboarding.Sandbox, input.Onboarding.AccountName);
@@ -129,7 +130,7 @@ public sealed class SaveAccountRecordActivity(AccountRecordStore records, Workfl
 {
     public async Task<bool> RunAsync(AccountRecordChange input, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.Run?.TraceParent);
+        using Activity? span = WorkflowTelemetry.StartSpan(nameof(SaveAccountRecordActivity), input.Run?.TraceParent);
         span?.SetTag("adls.status", input.Status.ToString());
         using IDisposable? scope = Logs.OnboardingScope(logger, input.InstanceId, input.Sandbox, input.AccountName);
         switch (input.Mark)

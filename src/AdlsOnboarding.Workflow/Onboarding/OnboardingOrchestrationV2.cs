@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 using AdlsOnboarding.Workflow.Rotation;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -105,13 +107,13 @@ public sealed class OnboardAccountActivity(
     ConnectionReconciler reconciler,
     IOptions<OnboardingOptions> options,
     TimeProvider time,
-    Telemetry.WorkflowMetrics metrics,
+    WorkflowMetrics metrics,
     ILogger<OnboardAccountActivity> logger) : IWorkflowActivity<OnboardAccountInput, OnboardAccountResult>
 {
     public async Task<OnboardAccountResult> RunAsync(OnboardAccountInput input, CancellationToken cancellationToken = default)
     {
         OnboardingInput request = input.Onboarding;
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(OnboardAccountActivity), request.TraceParent);
+        using Activity? span = WorkflowTelemetry.StartSpan(nameof(OnboardAccountActivity), request.TraceParent);
         span?.SetTag("adls.sandbox", request.Sandbox);
         span?.SetTag("adls.account", request.AccountName);
         span?.SetTag("adls.attempt", input.Attempt);

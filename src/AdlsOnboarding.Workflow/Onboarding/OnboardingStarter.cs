@@ -39,7 +39,7 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
     public async Task<StartResult> StartOrJoinAsync(DurableTaskClient client, OnboardingInput input, CancellationToken cancellationToken = default)
     {
         // The start's span is the root of the onboarding's trace (or a child of the HTTP request, timer or event).
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("StartOnboarding");
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("StartOnboarding");
         span?.SetTag("adls.sandbox", input.Sandbox);
         span?.SetTag("adls.account", input.AccountName);
         StartResult result = await StartAsync(

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
@@ -64,7 +65,7 @@ public sealed class RegistrySweeper(
 
     public async Task<SweepReport> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = WorkflowTelemetry.Source.StartActivity("RegistrySweep");
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("RegistrySweep");
         SweepOptions options = sweepOptions.Value;
         DateTimeOffset now = time.GetUtcNow();
         int due = 0, started = 0, joined = 0, running = 0, conflicts = 0, invalid = 0, deferred = 0, terminated = 0;

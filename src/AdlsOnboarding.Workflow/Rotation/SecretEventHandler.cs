@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +30,7 @@ public sealed class SecretEventHandler(
 {
     public async Task<SecretEventReport> HandleAsync(DurableTaskClient client, string message, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("KeyVaultEvent");
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("KeyVaultEvent");
         if (!KeyVaultSecretEventParser.TryParse(message, out IReadOnlyList<KeyVaultSecretEvent> events, out string? error))
         {
             // Nothing to retry: a malformed message would fail the same way every time.

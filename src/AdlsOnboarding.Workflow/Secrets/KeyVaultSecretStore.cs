@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using AdlsOnboarding.Workflow.Telemetry;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 
@@ -41,7 +43,7 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
 
     public async Task<IReadOnlyList<SecretVersionProperties>> GetVersionsAsync(string name, CancellationToken cancellationToken = default)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("KeyVault ListSecretVersions", System.Diagnostics.ActivityKind.Client);
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("KeyVault ListSecretVersions", ActivityKind.Client);
         span?.SetTag("adls.secret_name", name);
         List<SecretVersionProperties> versions = [];
         int pages = 0;
@@ -85,7 +87,7 @@ public sealed class KeyVaultSecretStore(SecretClient client, TimeProvider time) 
 
     private async Task<KeyVaultSecret> GetAsync(string name, string? version, CancellationToken cancellationToken)
     {
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("KeyVault GetSecret", System.Diagnostics.ActivityKind.Client);
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("KeyVault GetSecret", ActivityKind.Client);
         span?.SetTag("adls.secret_name", name);
         try
         {

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
@@ -659,7 +660,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             }
 
             AccountRecord record = new() { PartitionKey = written.PartitionKey, RowKey = written.RowKey, ETag = tag };
-            foreach (System.Reflection.PropertyInfo property in typeof(AccountRecord).GetProperties())
+            foreach (PropertyInfo property in typeof(AccountRecord).GetProperties())
             {
                 if (property.Name is not (nameof(ITableEntity.PartitionKey) or nameof(ITableEntity.RowKey) or nameof(ITableEntity.ETag) or nameof(ITableEntity.Timestamp))
                     && written.TryGetValue(property.Name, out object? value) && value is not null)
