@@ -61,8 +61,23 @@ public sealed class LocalHostProcess : IAsyncDisposable
         return host;
     }
 
-    public async Task StartAgainAsync()
+    /// <summary>
+    /// Starts the host again on the same task hub and port; <paramref name="change"/> first edits its settings
+    /// (configuration keys, e.g. <c>Retention:MaxAge</c>), for a test that needs a job off until it has seen a state.
+    /// </summary>
+    public async Task StartAgainAsync(Action<Dictionary<string, string>>? change = null)
     {
+        if (change is not null)
+        {
+            Dictionary<string, string> settings = _environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => e.Value);
+            change(settings);
+            _environment.Clear();
+            foreach ((string key, string value) in settings)
+            {
+                _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+        }
+
         ProcessStartInfo start = new("dotnet", [HostDll()])
         {
             RedirectStandardOutput = true,
