@@ -80,7 +80,7 @@ public static class SampleOnboarding
         HttpResponseMessage response = await http.PostAsync("/api/onboardings", JsonContent.Create(sample));
         Console.WriteLine($"  -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(3);
-        while (response.StatusCode == System.Net.HttpStatusCode.Accepted && DateTimeOffset.UtcNow < deadline)
+        while (response.StatusCode == HttpStatusCode.Accepted && DateTimeOffset.UtcNow < deadline)
         {
             TimeSpan wait = response.Headers.RetryAfter?.Delta is { } delta && delta < TimeSpan.FromSeconds(2) ? delta : TimeSpan.FromSeconds(1);
             Uri location = response.Headers.Location!;

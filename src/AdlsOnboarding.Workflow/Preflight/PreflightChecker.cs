@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Security;
+using AdlsOnboarding.Workflow.Telemetry;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -42,7 +43,7 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
             throw invalid;
         }
 
-        using Activity? span = Telemetry.WorkflowTelemetry.Source.StartActivity("Preflight", ActivityKind.Internal);
+        using Activity? span = WorkflowTelemetry.Source.StartActivity("Preflight", ActivityKind.Internal);
         span?.SetTag("adls.account", request.Account);
         try
         {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Storage;
+using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Workflow.Rotation;
@@ -33,7 +35,7 @@ public sealed class HoldRotationActivity(AccountRecordStore records, ServicePrin
     public async Task<HeldRotation?> RunAsync(HoldRotationInput input, CancellationToken cancellationToken = default)
     {
         AccountRegistration registration = input.Run.Registration;
-        using System.Diagnostics.Activity? span = Telemetry.WorkflowTelemetry.StartSpan(nameof(HoldRotationActivity), input.Run.TraceParent);
+        using Activity? span = WorkflowTelemetry.StartSpan(nameof(HoldRotationActivity), input.Run.TraceParent);
         using IDisposable? scope = Logs.OnboardingScope(logger, input.Run.InstanceId, registration.Sandbox, registration.AccountName);
         SecretVersionProperties? pending = await PendingVersionAsync(registration, input.PendingVersion, cancellationToken).ConfigureAwait(false);
         HeldRotation? held = await records.HoldRotationAsync(
