@@ -26,7 +26,7 @@ public sealed record OnboardingInput(
 {
     /// <summary>Whom the service principal key must be bound to (<see cref="Secrets.SecretBindingTags"/>).</summary>
     [JsonIgnore]
-    public SecretBinding Binding => new(ClientId, Tenant, AccountName);
+    public SecretBinding Binding => new(ClientId, Tenant, AccountName, Sandbox);
 
     /// <summary>
     /// The input of an onboarding of <paramref name="request"/>; <paramref name="registrationRevision"/> is the

@@ -238,7 +238,7 @@ public sealed class RegistrySweeper(
 
         // Missing, unbound or forbidden: nothing to rotate to. Adobe keeps the key it has; the record says so.
         // (Disabled, expired or not yet valid: nothing to rotate to either; the next onboarding reports it.)
-        SecretBinding binding = new(record.ClientId ?? "", record.Tenant ?? "", record.RowKey);
+        SecretBinding binding = new(record.ClientId ?? "", record.Tenant ?? "", record.RowKey, record.PartitionKey);
         SecretVersionInfo? version;
         try
         {

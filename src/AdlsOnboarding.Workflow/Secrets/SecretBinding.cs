@@ -4,9 +4,11 @@ namespace AdlsOnboarding.Workflow.Secrets;
 
 /// <summary>
 /// Whom a service principal key is asked for: the service principal (client id, tenant) and the storage account of
-/// the request. Values as the request validator left them (GUIDs and domains lower-case). No secret.
+/// the request, and the Experience Platform sandbox the key would be sent to. Values as the request validator left them
+/// (GUIDs and domains lower-case). No secret. <see cref="Sandbox"/> is null only in inputs scheduled before it was
+/// carried; such a binding never meets a version whose tags list sandboxes.
 /// </summary>
-public sealed record SecretBinding(string ClientId, string Tenant, string AccountName);
+public sealed record SecretBinding(string ClientId, string Tenant, string AccountName, string? Sandbox = null);
 
 /// <summary>
 /// The tagging rule, in one place. A secret version is usable for a <see cref="SecretBinding"/> only if the vault's
@@ -26,6 +28,13 @@ public static partial class SecretBindingTags
     public const string Accounts = "adls-onboarding-accounts";
 
     /// <summary>
+    /// Optional: the Experience Platform sandboxes (comma-separated) whose connections may carry the key; absent: any
+    /// sandbox. Without it, anyone holding the function key can have the key sent to a connection in a sandbox of their
+    /// choosing (and read the account through it there).
+    /// </summary>
+    public const string Sandboxes = "adls-onboarding-sandboxes";
+
+    /// <summary>
     /// Whether <paramref name="tags"/> bind the version to <paramref name="binding"/>; if not, why (for logs only).
     /// Tag names match without regard to case; a name present twice in different cases binds nothing.
     /// <list type="bullet">
@@ -41,7 +50,7 @@ public static partial class SecretBindingTags
     {
         tags ??= new Dictionary<string, string>();
         if (!TryFind(tags, ClientId, out string? clientId, out reason) || !TryFind(tags, Tenant, out string? tenant, out reason)
-            || !TryFind(tags, Accounts, out string? accounts, out reason))
+            || !TryFind(tags, Accounts, out string? accounts, out reason) || !TryFind(tags, Sandboxes, out string? sandboxes, out reason))
         {
             return false;
         }
@@ -86,6 +95,22 @@ public static partial class SecretBindingTags
             }
         }
 
+        if (sandboxes is not null)
+        {
+            string[] names = sandboxes.Split(',').Select(a => a.Trim(' ')).ToArray();
+            if (names.Any(n => !SandboxName().IsMatch(n)))
+            {
+                reason = $"its {Sandboxes} tag is not a comma-separated list of sandbox names";
+                return false;
+            }
+
+            if (binding.Sandbox is null || !names.Contains(binding.Sandbox, StringComparer.Ordinal))
+            {
+                reason = $"its {Sandboxes} tag does not list sandbox {binding.Sandbox ?? "(none given)"}";
+                return false;
+            }
+        }
+
         reason = "";
         return true;
     }
@@ -117,4 +142,7 @@ public static partial class SecretBindingTags
 
     [GeneratedRegex("^[a-z0-9]{3,24}$", RegexOptions.CultureInvariant)]
     private static partial Regex AccountName();
+
+    [GeneratedRegex(Onboarding.ValidationRules.SandboxPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex SandboxName();
 }

@@ -92,4 +92,40 @@ public sealed class SecretBindingTagsTests
 
         Assert.Equal(bound, SecretBindingTags.Binds(tags, Request, out _));
     }
+
+    [Theory]
+    [InlineData("prod", "prod", true)]
+    [InlineData("dev, prod", "prod", true)]
+    [InlineData("prod", "prod-evil", false)]
+    [InlineData("prod-evil", "prod", false)]
+    [InlineData("prod", "pro", false)]
+    [InlineData("PROD", "prod", false)]
+    [InlineData("prod,", "prod", false)]
+    [InlineData("", "prod", false)]
+    public void Binds_SandboxesTag_RequestSandboxMustBeListedExactly(string sandboxesTag, string sandbox, bool bound)
+    {
+        Dictionary<string, string> tags = Tags(("adls-onboarding-client-id", Client), ("adls-onboarding-tenant", "contoso.onmicrosoft.com"), ("adls-onboarding-sandboxes", sandboxesTag));
+
+        Assert.Equal(bound, SecretBindingTags.Binds(tags, Request with { Sandbox = sandbox }, out string reason));
+        Assert.Equal(bound, reason.Length == 0);
+    }
+
+    [Fact]
+    public void Binds_SandboxesTag_BindingWithoutSandbox_NotBound()
+    {
+        Dictionary<string, string> tags = Tags(("adls-onboarding-client-id", Client), ("adls-onboarding-tenant", "contoso.onmicrosoft.com"), ("adls-onboarding-sandboxes", "prod"));
+
+        Assert.False(SecretBindingTags.Binds(tags, Request, out _));
+    }
+
+    [Theory]
+    [InlineData("acct10")]
+    [InlineData("acct")]
+    [InlineData("xacct1")]
+    public void Binds_AccountsTag_PrefixOrSuffixOfTheAccount_NotBound(string listed)
+    {
+        Dictionary<string, string> tags = Tags(("adls-onboarding-client-id", Client), ("adls-onboarding-tenant", "contoso.onmicrosoft.com"), ("adls-onboarding-accounts", listed));
+
+        Assert.False(SecretBindingTags.Binds(tags, Request, out _));
+    }
 }

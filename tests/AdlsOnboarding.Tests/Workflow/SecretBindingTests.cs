@@ -98,6 +98,41 @@ public sealed class SecretBindingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Onboard_KeyBoundToItsTeamsSandbox_RequestForAnotherSandbox_SecretUnavailableNothingSent()
+    {
+        // Red team: the key is bound to its service principal and account, but a caller holding the function key chose
+        // the sandbox. Without a sandbox binding the key went to a connection in the caller's sandbox, which can then
+        // read the account there. The operator's sandboxes tag now confines it.
+        Dictionary<string, string> tags = WorkflowHarness.BoundTags("teambacct");
+        tags[SecretBindingTags.Sandboxes] = "team-b-prod, team-b-dev";
+        _harness.RotateServicePrincipalKey(tags: tags);
+
+        OnboardingInput input = _harness.Input(WorkflowHarness.Request("teambacct", sandbox: "prod"));
+        string instanceId = OnboardingInstanceId.For(input.Sandbox, input.AccountName);
+        await _harness.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestrationV2), input, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId));
+        OnboardingOutcome outcome = (await _harness.WaitAsync(instanceId)).ReadOutputAs<OnboardingOutcome>()!;
+
+        Assert.Equal(OnboardingStatus.Failed, outcome.Status);
+        Assert.Equal(SecretErrorCodes.Unavailable, outcome.ErrorCode);
+        Assert.Empty(Adobe.Connections);
+        Assert.DoesNotContain(_harness.KeyVault.State.Calls, c => c.Path == $"/secrets/{WorkflowHarness.ServicePrincipalSecretName}/{_harness.ServicePrincipalKeyVersion}");
+        Assert.Contains(_harness.Logs.Entries, e => e.EventId.Id == 1500 && e.Message.Contains("does not list sandbox prod", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Onboard_KeyWhoseSandboxesTagListsTheSandbox_Connects()
+    {
+        Dictionary<string, string> tags = WorkflowHarness.BoundTags();
+        tags[SecretBindingTags.Sandboxes] = "dev,prod";
+        _harness.RotateServicePrincipalKey(tags: tags);
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("sandboxlisted", sandbox: "prod"));
+
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Equal(_harness.ServicePrincipalKey, Assert.Single(Adobe.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
     public async Task Onboard_NotFoundForbiddenOrUnbound_OneAnswerInRecordOutcomeAndProblem()
     {
         _harness.KeyVault.State.SetSecret("sp-key-locked", "locked-key", tags: WorkflowHarness.BoundTags());
