@@ -80,6 +80,10 @@ public static partial class AdobeSimulatorEndpoints
 
                     status = await WriteAsync(http, FaultResult(fault, http));
                     return;
+                case FaultKind.EchoRequest:
+                    string echoed = await new StreamReader(http.Request.Body).ReadToEndAsync(http.RequestAborted);
+                    status = await WriteAsync(http, FlowError(fault.Status, fault.Code ?? DocumentedCode(fault.Status), "Invalid request", $"The request could not be validated: {echoed}"));
+                    return;
                 case FaultKind.Reset:
                     status = 0;
                     http.Abort();

@@ -36,6 +36,12 @@ public enum FaultKind
 
     /// <summary>Hold the request for <see cref="SimulatedFault.Delay"/>, then carry it out normally.</summary>
     Delay,
+
+    /// <summary>
+    /// Answer with <see cref="SimulatedFault.Status"/>, doing nothing, with the request body quoted in the error's
+    /// <c>detailed-message</c>, as validation errors of many APIs quote the offending input.
+    /// </summary>
+    EchoRequest,
 }
 
 /// <summary>One injected fault; <c>Retry-After</c> in seconds or, with <paramref name="RetryAfterDate"/>, as an HTTP date.</summary>

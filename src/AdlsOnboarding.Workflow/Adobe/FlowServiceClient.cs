@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Telemetry;
@@ -48,7 +49,7 @@ public sealed class FlowServiceClient(
             writer.WriteEndObject();
         });
 
-        using HttpResponseMessage response = await SendAsync("Create connection", sandbox, HttpMethod.Post, "connections", body, etag: null, cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await SendAsync("Create connection", sandbox, HttpMethod.Post, "connections", body, etag: null, cancellationToken, connection.Auth.ServicePrincipalKey).ConfigureAwait(false);
         return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
@@ -165,7 +166,7 @@ public sealed class FlowServiceClient(
             writer.WriteEndArray();
         });
 
-        using HttpResponseMessage response = await SendAsync("Update connection", sandbox, HttpMethod.Patch, $"connections/{Uri.EscapeDataString(connectionId)}", body, etag, cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await SendAsync("Update connection", sandbox, HttpMethod.Patch, $"connections/{Uri.EscapeDataString(connectionId)}", body, etag, cancellationToken, auth?.ServicePrincipalKey).ConfigureAwait(false);
         return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
@@ -213,14 +214,16 @@ public sealed class FlowServiceClient(
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
+    /// <param name="carriedKey">The key the body carries, if any: Adobe's error text is passed on (record, 422, logs), so any
+    /// quotation of it there is removed before the error is read.</param>
+    private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken, SensitiveString? carriedKey = null)
     {
         using Activity? span = WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", ActivityKind.Client);
         span?.SetTag("adobe.operation", operation);
         span?.SetTag("adls.sandbox", sandbox);
         try
         {
-            HttpResponseMessage response = await SendOnceOrTwiceAsync(operation, sandbox, method, relativeUrl, body, etag, cancellationToken).ConfigureAwait(false);
+            HttpResponseMessage response = await SendOnceOrTwiceAsync(operation, sandbox, method, relativeUrl, body, etag, carriedKey, cancellationToken).ConfigureAwait(false);
             span?.SetTag("http.response.status_code", (int)response.StatusCode);
             return response;
         }
@@ -233,7 +236,7 @@ public sealed class FlowServiceClient(
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceOrTwiceAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceOrTwiceAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, SensitiveString? carriedKey, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -284,7 +287,7 @@ public sealed class FlowServiceClient(
 
             using (response)
             {
-                string errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                string errorBody = WithoutKey(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), carriedKey);
                 AdobeServiceException failure = AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
                 if (response.StatusCode == HttpStatusCode.TooManyRequests || (response.StatusCode == HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
                 {
@@ -302,6 +305,23 @@ public sealed class FlowServiceClient(
                 throw failure;
             }
         }
+    }
+
+    /// <summary>The text with every quotation of the key, as sent or as JSON escapes it, replaced by <c>[redacted]</c>.</summary>
+    private static string WithoutKey(string text, SensitiveString? key)
+    {
+        string? value = key?.Reveal();
+        if (string.IsNullOrEmpty(value))
+        {
+            return text;
+        }
+
+        foreach (string form in new[] { value, JsonEncodedText.Encode(value).ToString(), JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
+        {
+            text = text.Replace(form, "[redacted]", StringComparison.Ordinal);
+        }
+
+        return text;
     }
 
     private Uri BaseUrl()

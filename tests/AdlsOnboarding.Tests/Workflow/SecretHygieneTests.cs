@@ -85,4 +85,43 @@ public sealed class SecretHygieneTests
         // The sanity check that the search would have found them: Adobe did receive the keys.
         Assert.Contains(harness.Adobe.State.Connections, c => c.Auth.ServicePrincipalKey == harness.ServicePrincipalKey);
     }
+
+    [Fact]
+    public async Task AdobeErrorQuotingTheRequest_CreateAndKeyUpdate_KeyNowhereInRecordOutcomeLogsOrHistory()
+    {
+        // Red team: Adobe's error text is passed on (record, outcome, 422, logs). An error that quotes the request body,
+        // as validation errors often do, quoted the service principal key with it.
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync();
+        List<string> keys = [harness.ServicePrincipalKey];
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.EchoRequest, 400));
+        (_, OnboardingOutcome created) = await harness.OnboardAsync(WorkflowHarness.Request("echocreate"));
+        Assert.Equal(OnboardingStatus.Failed, created.Status);
+        Assert.Contains("could not be validated", created.ErrorMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain(keys[0], created.ErrorMessage, StringComparison.Ordinal);
+
+        (_, OnboardingOutcome connected) = await harness.OnboardAsync(WorkflowHarness.Request("echoupdate"));
+        Assert.Equal(OnboardingStatus.Connected, connected.Status);
+        harness.RotateServicePrincipalKey();
+        keys.Add(harness.ServicePrincipalKey);
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Update, new SimulatedFault(FaultKind.EchoRequest, 400));
+        (_, OnboardingOutcome updated) = await harness.OnboardAsync(WorkflowHarness.Request("echoupdate"));
+        Assert.Equal(OnboardingStatus.Failed, updated.Status);
+
+        List<string> readable = [$"{created.ErrorMessage} {updated.ErrorMessage}"];
+        await foreach (OrchestrationMetadata metadata in harness.Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        {
+            readable.Add($"{metadata.SerializedInput} {metadata.SerializedOutput} {metadata.SerializedCustomStatus} {metadata.FailureDetails}");
+        }
+
+        await foreach (TableEntity entity in harness.Table.QueryAsync<TableEntity>())
+        {
+            readable.Add(string.Join(";", entity.Select(p => $"{p.Key}={p.Value}")));
+        }
+
+        readable.AddRange(harness.Logs.Entries.Select(e => e.ToString()));
+        foreach (string key in keys)
+        {
+            Assert.DoesNotContain(readable, text => text.Contains(key, StringComparison.Ordinal));
+        }
+    }
 }
