@@ -56,6 +56,28 @@ public sealed class RegistrySweepTests
     }
 
     [Fact]
+    public async Task Sweep_KeyConfinedToTheSandbox_OnboardsAndRotatesWithTheRecordsSandbox()
+    {
+        // Red team follow-up: the sweep reads keys for a record (its drift check) and must bind them to the record's
+        // sandbox too, or a key confined by adls-onboarding-sandboxes would look unbound to it and never rotate.
+        await using WorkflowHarness harness = await StartAsync();
+        Dictionary<string, string> tags = WorkflowHarness.BoundTags();
+        tags[AdlsOnboarding.Workflow.Secrets.SecretBindingTags.Sandboxes] = "prod";
+        harness.RotateServicePrincipalKey(tags: tags);
+        await RegisterAsync(harness, "sweepsandbox");
+        await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-sweepsandbox");
+        Assert.Equal(OnboardingStatus.Connected, (await harness.RecordAsync("prod", "sweepsandbox"))!.Status);
+
+        harness.RotateServicePrincipalKey(tags: tags);
+        SweepReport report = await SweepAsync(harness);
+        await harness.WaitAsync("onboard-prod-sweepsandbox");
+
+        Assert.Equal(1, report.Rotations);
+        Assert.Equal(harness.ServicePrincipalKey, Assert.Single(harness.Adobe.State.Connections).Auth.ServicePrincipalKey);
+    }
+
+    [Fact]
     public async Task Sweep_MoreDueThanTheLimit_StartsTheLimitAndDefersTheRest()
     {
         await using WorkflowHarness harness = await StartAsync(s => s["Sweep:MaxStartsPerSweep"] = "2");
