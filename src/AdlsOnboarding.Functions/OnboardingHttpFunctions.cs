@@ -1,4 +1,4 @@
-using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,3 +1,4 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using AdlsOnboarding.Workflow.Telemetry;
 using Azure.Core;
@@ -9,11 +10,13 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
-// The Azure Functions app: ASP.NET Core integration for the HTTP triggers, the workflow library for everything else,
-// OpenTelemetry (host.json telemetryMode) exported to Application Insights with the app's identity.
+// The Azure Functions app: ASP.NET Core integration for the HTTP triggers, the API library behind them, the workflow
+// library for everything else, OpenTelemetry (host.json telemetryMode) exported to Application Insights with the app's
+// identity.
 FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddAdlsOnboardingWorkflow();
+builder.Services.AddAdlsOnboardingApi();
 
 IOpenTelemetryBuilder telemetry = builder.Services.AddOpenTelemetry()
     .UseFunctionsWorkerDefaults()

@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.LocalHost.Durable;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using Azure.Core;
 using Grpc.Net.Client;
@@ -58,6 +58,7 @@ public static class LocalHostApplication
         }
 
         builder.Services.AddAdlsOnboardingWorkflow();
+        builder.Services.AddAdlsOnboardingApi();
         builder.AddLocalTelemetry();
         builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
 

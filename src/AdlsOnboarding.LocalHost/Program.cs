@@ -1,5 +1,5 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.LocalHost;
-using AdlsOnboarding.Workflow.Api;
 
 // `AdlsOnboarding.LocalHost` serves the HTTP API on http://127.0.0.1:7071 (see docs/settings.md for settings);
 // `AdlsOnboarding.LocalHost onboard-samples <file> [--api URL]` is the client half of scripts/run-local.sh.

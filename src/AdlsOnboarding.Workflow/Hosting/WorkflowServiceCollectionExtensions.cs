@@ -1,5 +1,4 @@
 using AdlsOnboarding.Workflow.Adobe;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Preflight;
@@ -48,8 +47,6 @@ public static class WorkflowServiceCollectionExtensions
                 "Onboarding:AdoptExistingConnections=true was removed: the app no longer adopts a connection because of its name and URL. Name a connection to adopt in the request's adoptConnectionId (docs/ownership.md), and remove the setting.")
             .ValidateOnStart();
 #pragma warning restore CS0618
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<AzureCredentialOptions>().BindConfiguration(AzureCredentialOptions.Section);
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<HistoryRetention>();
@@ -61,8 +58,7 @@ public static class WorkflowServiceCollectionExtensions
 
         // The app's own secrets, by their configured names: a request naming one is refused (see ReservedSecretNames).
         services.AddOptions<ReservedSecretNames>()
-            .Configure<IOptions<AdobeOptions>>((reserved, adobe) => reserved.Add(adobe.Value.ClientSecretName))
-            .Configure<IOptions<ApiOptions>>((reserved, api) => reserved.Add(api.Value.StatusTokenKeySecretName));
+            .Configure<IOptions<AdobeOptions>>((reserved, adobe) => reserved.Add(adobe.Value.ClientSecretName));
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -120,20 +116,10 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddTransient<DeleteConnectionActivity>();
         services.TryAddSingleton<Rotation.SecretEventHandler>();
 
-        services.TryAddSingleton<ConfiguredStatusTokenKeys>();
-        services.TryAddSingleton<KeyVaultStatusTokenKeys>();
-        services.TryAddSingleton<IStatusTokenKeys>(sp => string.IsNullOrEmpty(sp.GetRequiredService<IOptions<ApiOptions>>().Value.StatusTokenKeySecretName)
-            ? sp.GetRequiredService<ConfiguredStatusTokenKeys>()
-            : sp.GetRequiredService<KeyVaultStatusTokenKeys>());
-        services.AddHostedService<StatusTokenKeysLoader>();
-        services.TryAddSingleton<StatusTokenService>();
-        services.TryAddSingleton<PublicUrlBuilder>();
         services.TryAddSingleton<OnboardingRequestValidator>();
         services.TryAddSingleton<OnboardingStarter>();
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<RegistrySweeper>();
-        services.TryAddSingleton<AccountsApi>();
-        services.TryAddSingleton<OnboardingApi>();
         return services;
     }
 

@@ -26,19 +26,19 @@ public sealed class AccountsApiTests : IAsyncLifetime
     private async Task<ApiResponse> PutAsync(string sandbox, string account, string body)
     {
         var request = ApiCall.Request("PUT", $"{Base}/api/accounts/{sandbox}/{account}", body);
-        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Api.AccountsApi>().PutAsync(request, _harness.Client, sandbox, account));
+        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Api.AccountsApi>().PutAsync(request, _harness.Client, sandbox, account));
     }
 
     private async Task<ApiResponse> GetAsync(string sandbox, string account)
     {
         var request = ApiCall.Request("GET", $"{Base}/api/accounts/{sandbox}/{account}", contentType: null);
-        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Api.AccountsApi>().GetAsync(sandbox, account));
+        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Api.AccountsApi>().GetAsync(sandbox, account));
     }
 
     private async Task<ApiResponse> ListAsync(string query)
     {
         var request = ApiCall.Request("GET", $"{Base}/api/accounts{query}", contentType: null);
-        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Workflow.Api.AccountsApi>().ListAsync(request));
+        return await ApiCall.ExecuteAsync(request, await _harness.Host.Services.GetService<AdlsOnboarding.Api.AccountsApi>().ListAsync(request));
     }
 
     [Fact]

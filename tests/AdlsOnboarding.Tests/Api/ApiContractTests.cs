@@ -181,7 +181,7 @@ public sealed class FunctionsHandlersHost(WorkflowHarness harness) : IApiHost
     }
 
     public string SignedStatusUrl(string instanceId) =>
-        $"{Base}/api/onboardings/{instanceId}?token={Uri.EscapeDataString(((AdlsOnboarding.Workflow.Api.StatusTokenService)harness.Host.Services.GetService(typeof(AdlsOnboarding.Workflow.Api.StatusTokenService))!).Issue(instanceId))}";
+        $"{Base}/api/onboardings/{instanceId}?token={Uri.EscapeDataString(((AdlsOnboarding.Api.StatusTokenService)harness.Host.Services.GetService(typeof(AdlsOnboarding.Api.StatusTokenService))!).Issue(instanceId))}";
 
     public string Log => harness.LogText();
 

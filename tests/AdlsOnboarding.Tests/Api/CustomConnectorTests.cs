@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Api;
 
 namespace AdlsOnboarding.Tests.Api;
 

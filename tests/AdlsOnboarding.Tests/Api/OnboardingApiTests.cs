@@ -167,7 +167,7 @@ public sealed class OnboardingApiTests : IAsyncLifetime
     [Fact]
     public async Task Status_UnknownInstanceWithValidToken_404()
     {
-        string token = _harness.Host.Services.GetService(typeof(AdlsOnboarding.Workflow.Api.StatusTokenService)) is AdlsOnboarding.Workflow.Api.StatusTokenService tokens
+        string token = _harness.Host.Services.GetService(typeof(AdlsOnboarding.Api.StatusTokenService)) is AdlsOnboarding.Api.StatusTokenService tokens
             ? tokens.Issue("onboard-prod-nobody")
             : throw new InvalidOperationException();
 

@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Tests.Infrastructure;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;

@@ -1,7 +1,7 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Simulator.KeyVault;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Azure.Data.Tables;

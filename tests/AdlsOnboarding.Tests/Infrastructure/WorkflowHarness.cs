@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Simulator.KeyVault;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
@@ -130,6 +130,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
                     services.AddSingleton<Action<SecretClientOptions>>(options => TrustStub(options, keyVault));
                     configureServices?.Invoke(services);
                     services.AddAdlsOnboardingWorkflow();
+                    services.AddAdlsOnboardingApi();
                 },
             });
 

@@ -1,7 +1,7 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Api;
 using AdlsOnboarding.Tests.Infrastructure;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 

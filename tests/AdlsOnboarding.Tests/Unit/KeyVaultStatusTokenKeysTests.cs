@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Tests.Infrastructure;
-using AdlsOnboarding.Workflow.Api;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

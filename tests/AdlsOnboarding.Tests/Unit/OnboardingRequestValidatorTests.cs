@@ -1,5 +1,5 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Workflow.Adobe;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
@@ -277,6 +277,7 @@ public sealed class OnboardingRequestValidatorTests
             ["Api:StatusTokenKeySecretName"] = "team-status-key",
         }).Build());
         services.AddAdlsOnboardingWorkflow();
+        services.AddAdlsOnboardingApi();
 
         // Where the names come from is the point here, not whether the rest of these sections is complete.
         services.RemoveAll<IValidateOptions<AdobeOptions>>();

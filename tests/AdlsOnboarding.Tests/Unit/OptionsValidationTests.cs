@@ -1,3 +1,4 @@
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Workflow.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,7 @@ public sealed class OptionsValidationTests
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<Azure.Core.TokenCredential>(new StaticTokenCredential("t"));
         builder.Services.AddAdlsOnboardingWorkflow();
+        builder.Services.AddAdlsOnboardingApi();
         using IHost host = builder.Build();
         try
         {

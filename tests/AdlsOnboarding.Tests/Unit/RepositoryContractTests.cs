@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Workflow.Adobe;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Hosting;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;

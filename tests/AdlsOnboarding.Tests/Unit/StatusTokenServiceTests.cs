@@ -1,4 +1,4 @@
-using AdlsOnboarding.Workflow.Api;
+using AdlsOnboarding.Api;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Api;
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Tests.Rotation;
-using AdlsOnboarding.Workflow.Api;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;

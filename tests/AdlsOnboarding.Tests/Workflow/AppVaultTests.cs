@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AdlsOnboarding.Api;
 using AdlsOnboarding.Simulator;
 using AdlsOnboarding.Simulator.KeyVault;
 using AdlsOnboarding.Tests.Infrastructure;
@@ -167,6 +168,7 @@ public sealed class AppVaultTests : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<Azure.Core.TokenCredential>(new StaticTokenCredential("t"));
         builder.Services.AddAdlsOnboardingWorkflow();
+        builder.Services.AddAdlsOnboardingApi();
         using IHost host = builder.Build();
 
         OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AdlsOnboarding.Workflow;
+namespace AdlsOnboarding.Api;
 
 /// <summary>The status-token key's log lines (event ids 3200-3299).</summary>
 internal static partial class Logs

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>
 /// The status-token key read with the SDK from the app's vault (<c>Api:StatusTokenKeySecretName</c>), not through a

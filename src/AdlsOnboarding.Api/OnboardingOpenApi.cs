@@ -6,7 +6,7 @@ using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Preflight;
 using Microsoft.OpenApi;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>
 /// The OpenAPI description of the whole HTTP API, one source for both hosts: version 3.0 at

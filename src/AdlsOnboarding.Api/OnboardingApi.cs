@@ -6,7 +6,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>
 /// The logic behind the HTTP API, shared by the Azure Functions app and the local host: each host maps its routes

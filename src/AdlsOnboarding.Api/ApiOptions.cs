@@ -4,7 +4,7 @@ using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Secrets;
 using Microsoft.Extensions.Options;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>Settings of the HTTP API (configuration section <c>Api</c>).</summary>
 public sealed class ApiOptions

@@ -1,4 +1,4 @@
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>Body of a 202: where to poll.</summary>
 public sealed record OnboardingAccepted(string InstanceId, string Status, string StatusUrl);

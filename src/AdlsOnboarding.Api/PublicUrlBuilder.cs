@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>
 /// Builds the absolute URLs the API hands out (status URLs) on <see cref="ApiOptions.PublicBaseUrl"/>. Never from the

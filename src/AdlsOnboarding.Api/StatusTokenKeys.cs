@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>The keys that sign and check status URLs: one signs, any of them checks.</summary>
 public sealed record StatusTokenKeySet(byte[] SigningKey, IReadOnlyList<byte[]> VerificationKeys);

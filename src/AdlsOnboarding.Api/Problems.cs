@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>RFC 9457 problem details (<c>application/problem+json</c>) for every error the API returns.</summary>
 public static class Problems

@@ -8,7 +8,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>An account as the registry API shows it: its registration, status and Adobe ids. No secrets.</summary>
 public sealed record AccountView(

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AdlsOnboarding.Workflow.Onboarding;
 using Microsoft.AspNetCore.Http;
 
-namespace AdlsOnboarding.Workflow.Api;
+namespace AdlsOnboarding.Api;
 
 /// <summary>
 /// Reads the JSON body of an onboarding request strictly: a bounded size, an object of known string fields, no
