@@ -241,23 +241,14 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
     /// Changes a registration (<c>Pending</c> again, error and failures in a row cleared, the next registration
     /// revision) only if the record is unchanged since <paramref name="seen"/> was read; false when it changed meanwhile.
     /// </summary>
-    public Task<bool> TryChangeRegistrationAsync(AccountRegistration registration, AccountRecord seen, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            TableEntity entity = RegistrationEntity(registration, RegistrationChangedAction, time.GetUtcNow(), (seen.RegistrationRevision ?? 0) + 1);
-            entity[nameof(AccountRecord.ErrorTransient)] = false;
-            entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
-            ClearError(entity);
-            try
-            {
-                await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                return false;
-            }
-        }, cancellationToken);
+    public Task<bool> TryChangeRegistrationAsync(AccountRegistration registration, AccountRecord seen, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = RegistrationEntity(registration, RegistrationChangedAction, time.GetUtcNow(), (seen.RegistrationRevision ?? 0) + 1);
+        entity[nameof(AccountRecord.ErrorTransient)] = false;
+        entity[nameof(AccountRecord.ConsecutiveFailures)] = 0;
+        ClearError(entity);
+        return TryUpdateAsync(entity, seen, cancellationToken);
+    }
 
     /// <summary>
     /// An offboarding has started. The status the account had before is kept (once: a repeated offboarding of an
