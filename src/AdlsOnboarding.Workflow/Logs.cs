@@ -100,6 +100,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Flow Service {Operation} in sandbox {Sandbox} got no response ({ErrorType})")]
     public static partial void FlowServiceNoResponse(ILogger logger, string operation, string sandbox, string errorType);
 
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Flow Service in sandbox {Sandbox} refused a filter on auth.params.url ({ErrorCode}); listing every ADLS Gen2 connection of the sandbox instead")]
+    public static partial void UrlFilterRefused(ILogger logger, string sandbox, string errorCode);
+
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "IMS access token issued, valid for {ExpiresInSeconds} s")]
     public static partial void ImsTokenIssued(ILogger logger, long expiresInSeconds);
 

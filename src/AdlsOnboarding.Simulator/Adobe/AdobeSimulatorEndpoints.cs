@@ -291,9 +291,10 @@ public static partial class AdobeSimulatorEndpoints
                 "name" => items.Where(c => c.Name == value).ToList(),
                 "connectionSpec.id" => items.Where(c => c.ConnectionSpecId == value).ToList(),
                 "id" => items.Where(c => c.Id == value).ToList(),
+                "auth.params.url" when state.Settings.FiltersOnAuthUrl => items.Where(c => c.Auth.Url == value).ToList(),
                 _ => items,
             };
-            if (field is not ("name" or "connectionSpec.id" or "id"))
+            if (field is not ("name" or "connectionSpec.id" or "id") && !(field == "auth.params.url" && state.Settings.FiltersOnAuthUrl))
             {
                 return FlowError(400, "1001-400", "Bad request", $"Unsupported property '{field}'.");
             }

@@ -14,6 +14,12 @@ public sealed class SimulatorSettings
     /// <summary>How long a <see cref="FaultKind.CommitThenHang"/> holds the answer.</summary>
     public TimeSpan HangDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether <c>GET /connections</c> filters on <c>auth.params.url</c> (Adobe filters on any property path); false
+    /// answers such a filter with 400 <c>1001-400</c>, like a Flow Service that does not.
+    /// </summary>
+    public bool FiltersOnAuthUrl { get; set; } = true;
+
     /// <summary>Default page size of <c>GET /connections</c>.</summary>
     public int DefaultPageSize { get; set; } = 20;
 }

@@ -65,11 +65,34 @@ public sealed class FlowServiceClient(
     }
 
     /// <summary>
-    /// <c>GET /connections?property=connectionSpec.id==S</c>: every ADLS Gen2 base connection of the sandbox, following
-    /// <c>_links.next</c> to the end (Adobe cannot filter on <c>auth.params.url</c>, so a look-up by account lists them all).
+    /// The ADLS Gen2 connections of the sandbox that point at <paramref name="url"/> (a canonical account URL, no trailing
+    /// <c>/</c>): <c>GET /connections?property=auth.params.url==U&amp;property=connectionSpec.id==S</c>, once for the URL and
+    /// once for the URL with a trailing <c>/</c> (both forms are valid in a connection), in parallel. Adobe filters on any
+    /// property path (its "sort and filter" guide); where a Flow Service answers such a filter with 400, the look-up falls
+    /// back to listing every ADLS Gen2 connection of the sandbox (correct, but one page per <see cref="AdobeOptions.LookupPageSize"/>
+    /// connections), and logs it. The comparison is repeated here (case-insensitive, one trailing <c>/</c>), so a looser
+    /// filter can never widen the match.
     /// </summary>
-    public Task<IReadOnlyList<FlowConnection>> ListAdlsGen2ConnectionsAsync(string sandbox, CancellationToken cancellationToken = default) =>
-        ListAsync(sandbox, "", cancellationToken);
+    public async Task<IReadOnlyList<FlowConnection>> FindConnectionsByUrlAsync(string sandbox, string url, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<FlowConnection>[] found;
+        try
+        {
+            found = await Task.WhenAll(
+                ListAsync(sandbox, "property=" + Uri.EscapeDataString($"auth.params.url=={url}") + "&", cancellationToken),
+                ListAsync(sandbox, "property=" + Uri.EscapeDataString($"auth.params.url=={url}/") + "&", cancellationToken)).ConfigureAwait(false);
+        }
+        catch (AdobeServiceException ex) when (ex.Status == (int)HttpStatusCode.BadRequest)
+        {
+            Logs.UrlFilterRefused(logger, sandbox, ex.Code);
+            found = [await ListAsync(sandbox, "", cancellationToken).ConfigureAwait(false)];
+        }
+
+        return found.SelectMany(page => page)
+            .Where(c => string.Equals(c.AuthUrl?.TrimEnd('/'), url, StringComparison.OrdinalIgnoreCase))
+            .DistinctBy(c => c.Id)
+            .ToList();
+    }
 
     private async Task<IReadOnlyList<FlowConnection>> ListAsync(string sandbox, string filter, CancellationToken cancellationToken)
     {

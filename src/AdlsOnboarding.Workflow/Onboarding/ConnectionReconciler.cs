@@ -150,10 +150,13 @@ public sealed class ConnectionReconciler(
             return new Owned(named, named.CreatedClient!, FromPendingCreate: false);
         }
 
-        // No connection of ours is known: list the sandbox's ADLS Gen2 connections once, to find the result of a create
-        // of ours whose answer was lost, and anything of someone else's that has this name or URL.
-        IReadOnlyList<FlowConnection> all = await flowService.ListAdlsGen2ConnectionsAsync(request.Sandbox, cancellationToken).ConfigureAwait(false);
-        List<FlowConnection> clashing = all.Where(c => ConnectionOwnership.Clashes(c, request)).ToList();
+        // No connection of ours is known: look up the sandbox's ADLS Gen2 connections with this name and with this URL
+        // (filtered by Adobe, in parallel: a constant number of calls however many connections the sandbox has), to find
+        // the result of a create of ours whose answer was lost, and anything of someone else's in the way.
+        IReadOnlyList<FlowConnection>[] found = await Task.WhenAll(
+            flowService.FindConnectionsByNameAsync(request.Sandbox, request.ConnectionName, cancellationToken),
+            flowService.FindConnectionsByUrlAsync(request.Sandbox, request.StorageAccountUrl, cancellationToken)).ConfigureAwait(false);
+        List<FlowConnection> clashing = found.SelectMany(c => c).DistinctBy(c => c.Id).Where(c => ConnectionOwnership.Clashes(c, request)).ToList();
         if (record is { CreatePending: true })
         {
             List<FlowConnection> ours = clashing.Where(c => ownership.IsOurCreate(c, request)).ToList();

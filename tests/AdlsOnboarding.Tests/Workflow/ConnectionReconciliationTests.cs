@@ -170,19 +170,77 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         Assert.Equal(0, Calls(SimulatedOperation.Update));
         Assert.Single(Adobe.Connections);
         Assert.Equal(1, Calls(SimulatedOperation.Create));
-        List<SimulatedOperation> order = Adobe.Calls.Where(c => c.Operation is SimulatedOperation.Create or SimulatedOperation.List).Select(c => c.Operation).ToList();
-        Assert.Equal([SimulatedOperation.List, SimulatedOperation.Create, SimulatedOperation.List], order);
+        // The look-up (name, URL, URL with "/") runs before the POST, and again before a second POST could happen.
+        string order = string.Concat(Adobe.Calls.Where(c => c.Operation is SimulatedOperation.Create or SimulatedOperation.List).Select(c => c.Operation == SimulatedOperation.Create ? "C" : "L"));
+        Assert.Equal("LLLCLLL", order);
     }
 
     [Fact]
-    public async Task Onboard_FirstTime_OneListForConflictsThenOnePost()
+    public async Task Onboard_FirstTime_LooksUpByNameAndUrl_NotEveryConnectionOfTheSandbox()
     {
         // The removed setting's false is still accepted; the look-up that finds someone else's connection always runs.
         await using WorkflowHarness lean = await WorkflowHarness.StartAsync(s => s["Onboarding:AdoptExistingConnections"] = "false");
+        for (int i = 0; i < 240; i++)
+        {
+            lean.Adobe.State.Add(Other($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
+        }
 
-        await lean.OnboardAsync(WorkflowHarness.Request("lean"));
+        (_, OnboardingOutcome outcome) = await lean.OnboardAsync(WorkflowHarness.Request("lean"));
 
-        Assert.Equal(1, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.List));
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        List<string> lists = lean.Adobe.State.Calls.Where(c => c.Operation == SimulatedOperation.List).Select(c => Uri.UnescapeDataString(c.Path)).ToList();
+        Assert.Equal(3, lists.Count);
+        Assert.Single(lists, l => l.Contains("property=name==adls-gen2-lean", StringComparison.Ordinal));
+        Assert.Single(lists, l => l.Contains("property=auth.params.url==https://lean.dfs.core.windows.net&", StringComparison.Ordinal));
+        Assert.Single(lists, l => l.Contains("property=auth.params.url==https://lean.dfs.core.windows.net/&", StringComparison.Ordinal));
         Assert.Equal(1, lean.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
     }
+
+    [Fact]
+    public async Task Onboard_SomeoneElsesConnectionWithTheUrlAndATrailingSlash_Conflict()
+    {
+        SimulatedConnection other = Existing("hand-made", "https://slash.dfs.core.windows.net/");
+
+        (_, OnboardingOutcome outcome) = await _harness.OnboardAsync(WorkflowHarness.Request("slash"));
+
+        Assert.Equal(ConnectionReconciler.ConflictCode, outcome.ErrorCode);
+        Assert.Contains(other.Id, outcome.ErrorMessage);
+        Assert.Equal(0, Calls(SimulatedOperation.Create));
+        Assert.Single(Adobe.Connections);
+    }
+
+    [Fact]
+    public async Task Onboard_FlowServiceRefusesTheUrlFilter_ListsTheSandboxAndStillFindsTheSameUrlConflict()
+    {
+        Adobe.Settings.FiltersOnAuthUrl = false;
+        SimulatedConnection other = Existing("hand-made", "https://refused.dfs.core.windows.net");
+        for (int i = 0; i < 120; i++)
+        {
+            Adobe.Add(Other($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
+        }
+
+        (_, OnboardingOutcome conflict) = await _harness.OnboardAsync(WorkflowHarness.Request("refused"));
+        (_, OnboardingOutcome created) = await _harness.OnboardAsync(WorkflowHarness.Request("accepted"));
+
+        Assert.Equal(ConnectionReconciler.ConflictCode, conflict.ErrorCode);
+        Assert.Contains(other.Id, conflict.ErrorMessage);
+        Assert.Equal(OnboardingStatus.Connected, created.Status);
+        Assert.Equal(1, Calls(SimulatedOperation.Create));
+        // Each onboarding: the name look-up, the refused URL filter(s), then every page of the sandbox's connections.
+        Assert.Contains(Adobe.Calls, c => c.Operation == SimulatedOperation.List && c.Status == 400);
+        Assert.Contains(Adobe.Calls, c => c.Operation == SimulatedOperation.List && c.Status == 200 && c.Path.Contains("continuationToken", StringComparison.Ordinal));
+    }
+
+    private static SimulatedConnection Other(string name, string url) => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        Sandbox = "prod",
+        Name = name,
+        ConnectionSpecId = "b3ba5556-48be-44b7-8b85-ff2b69b46dc4",
+        ConnectionSpecVersion = "1.0",
+        SpecName = "Basic Authentication for adls-gen2",
+        Auth = new SimulatedAuthParams(url, "99999999-2222-3333-4444-555555555555", "another-teams-key", "contoso.onmicrosoft.com"),
+        Etag = SimulatorState.NewEtag(),
+        CreatedAt = 1000,
+    };
 }
