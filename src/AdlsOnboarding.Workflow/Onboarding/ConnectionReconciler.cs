@@ -36,7 +36,23 @@ public sealed class ConnectionReconciler(
     /// <summary>A connection the app may change, with Adobe's createdClient of it (recorded with the id).</summary>
     private sealed record Owned(FlowConnection Connection, string CreatedClient, bool FromPendingCreate, string? Warning = null);
 
+    /// <summary>Ensures the connection and records it (its id, etag, creator and key version) before returning.</summary>
     public async Task<ConnectionResult> EnsureConnectionAsync(CreateConnectionInput input, CancellationToken cancellationToken = default)
+    {
+        ReconciledConnection reconciled = await EnsureConnectionUnrecordedAsync(input, cancellationToken).ConfigureAwait(false);
+        ConnectionResult result = reconciled.Result;
+        OnboardingInput request = input.Onboarding;
+        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, result.ConnectionId, result.Etag, reconciled.CreatedClient, input.SecretVersion, reconciled.KeySent, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Ensures the connection, and leaves recording it to the caller's next write of the record (one Table request
+    /// fewer): until then, a write-ahead mark of a create stays pending, so an attempt that follows a crash looks the
+    /// connection up (it carries this app's createdClient and the request's name, URL and service principal) instead
+    /// of posting again.
+    /// </summary>
+    public async Task<ReconciledConnection> EnsureConnectionUnrecordedAsync(CreateConnectionInput input, CancellationToken cancellationToken = default)
     {
         OnboardingInput request = input.Onboarding;
         AccountRecord? record = await records.GetAsync(request.Sandbox, request.AccountName, cancellationToken).ConfigureAwait(false);
@@ -86,15 +102,17 @@ public sealed class ConnectionReconciler(
             }
         }
 
-        await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, createdClient, input.SecretVersion, keySent, cancellationToken).ConfigureAwait(false);
         Logs.ConnectionEnsured(logger, input.InstanceId, request.Sandbox, request.AccountName, ids.Id, action);
 
-        bool? testPassed = await TestAsync(request, ids.Id, cancellationToken).ConfigureAwait(false);
-        (bool? adobeCanList, string? exploreWarning) = action == ConnectionAction.Created
-            ? await ExploreAsync(request, ids.Id, cancellationToken).ConfigureAwait(false)
-            : (null, null);
+        // The credential test and, after a create, Adobe's own view of the account: independent reads, in parallel.
+        Task<bool?> test = TestAsync(request, ids.Id, cancellationToken);
+        Task<(bool? CanList, string? Warning)> explore = action == ConnectionAction.Created
+            ? ExploreAsync(request, ids.Id, cancellationToken)
+            : Task.FromResult<(bool?, string?)>((null, null));
+        bool? testPassed = await test.ConfigureAwait(false);
+        (bool? adobeCanList, string? exploreWarning) = await explore.ConfigureAwait(false);
         string? warnings = JoinWarnings(owned?.Warning, preflightWarning is null ? null : $"{preflightWarning.Code}: {preflightWarning.Message}", exploreWarning);
-        return new ConnectionResult(ids.Id, ids.Etag, action, testPassed, warnings) { AdobeCanList = adobeCanList };
+        return new ReconciledConnection(new ConnectionResult(ids.Id, ids.Etag, action, testPassed, warnings) { AdobeCanList = adobeCanList }, createdClient, keySent);
     }
 
     /// <summary>
@@ -378,3 +396,9 @@ public sealed class ConnectionReconciler(
         }
     }
 }
+
+/// <summary>
+/// A connection ensured but not yet recorded: the result, Adobe's createdClient of the connection and whether this run
+/// sent the key version (both recorded with it). Never leaves the activity: no history, no output.
+/// </summary>
+public sealed record ReconciledConnection(ConnectionResult Result, string CreatedClient, bool KeySent);

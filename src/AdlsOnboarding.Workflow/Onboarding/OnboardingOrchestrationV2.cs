@@ -121,14 +121,16 @@ public sealed class OnboardAccountActivity(
         using ActivityBudget budget = ActivityBudget.Begin(options.Value.ActivityBudget, time);
         OnboardingRun run = OnboardingRun.Of(request, input.InstanceId);
 
-        // A record this write creates is what the reconciler reads next: no second request for it.
-        using IDisposable remembered = records.RememberCreatedRecord();
+        // The record each write leaves is what the next step reads: no second request for it.
+        using IDisposable remembered = records.RememberWrittenRecord();
         await records.MarkOnboardingAsync(run, cancellationToken).ConfigureAwait(false);
 
         // An input scheduled by a release that did not carry the binding binds nothing (fail closed).
         SecretVersionInfo secret = await keys.ResolveAsync(request.SecretName, request.SecretVersion, request.Binding ?? new SecretBinding("", "", ""), cancellationToken).ConfigureAwait(false);
 
-        ConnectionResult connection = await reconciler.EnsureConnectionAsync(new CreateConnectionInput(request, secret.Version, input.InstanceId), cancellationToken).ConfigureAwait(false);
+        // The connection is recorded with the Connected mark below: one write for both.
+        ReconciledConnection reconciled = await reconciler.EnsureConnectionUnrecordedAsync(new CreateConnectionInput(request, secret.Version, input.InstanceId), cancellationToken).ConfigureAwait(false);
+        ConnectionResult connection = reconciled.Result;
         span?.SetTag("adls.connection_action", connection.Action.ToString());
 
         DateTimeOffset? rotatedAt = connection.Action == ConnectionAction.Updated && request.Trigger is OnboardingTriggers.SecretRotated or OnboardingTriggers.SecretVersionDrift
@@ -137,7 +139,7 @@ public sealed class OnboardAccountActivity(
         OnboardingStatus written = await records.MarkConnectedAsync(
             run,
             new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt)
-            { AdobeCanList = connection.AdobeCanList },
+            { AdobeCanList = connection.AdobeCanList, CreatedClient = reconciled.CreatedClient, KeySent = reconciled.KeySent },
             recordExists: true,
             cancellationToken).ConfigureAwait(false);
         // What the record says now: Pending, not Connected, when the registration changed during the run (superseded).

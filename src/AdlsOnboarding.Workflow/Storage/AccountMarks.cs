@@ -51,6 +51,15 @@ public sealed record ConnectedAccount(
 {
     /// <summary>After a create: whether Adobe could list the account (explore); null when not asked (kept as it was).</summary>
     public bool? AdobeCanList { get; init; }
+
+    /// <summary>
+    /// Adobe's <c>createdClient</c> of the connection, when this mark also records the connection the run found or made
+    /// (and ends the write-ahead mark); null when an earlier write recorded it (<see cref="AccountRecordStore.RecordConnectionAsync"/>).
+    /// </summary>
+    public string? CreatedClient { get; init; }
+
+    /// <summary>With <see cref="CreatedClient"/>: whether this run sent the key version to Adobe.</summary>
+    public bool KeySent { get; init; }
 }
 
 /// <summary>

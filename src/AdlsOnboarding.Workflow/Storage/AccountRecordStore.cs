@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using AdlsOnboarding.Workflow.Offboarding;
@@ -26,12 +27,13 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
     private static readonly AsyncLocal<RunSnapshot?> Snapshots = new();
 
     /// <summary>
-    /// Read-your-write for one activity run (dispose at its end): when <see cref="MarkOnboardingAsync"/> creates the
-    /// record, the next <see cref="GetAsync"/> of that account on this async flow is answered with what was written
-    /// (and its ETag) instead of a second request. Only a record this run created is remembered: nothing else can be
-    /// in it, and a conditional write against its ETag still fails if anyone changed it since.
+    /// Read-your-write for one activity run (dispose at its end): after a conditional write (a mark, the write-ahead
+    /// mark) or a create of the record, the next <see cref="GetAsync"/> of that account on this async flow is answered
+    /// with the record as that write left it (what was read, with what was written merged in) and the ETag the write
+    /// returned, instead of a second request. Every write that follows is conditional on that ETag, so it still fails
+    /// (and reads again) if anyone changed the record since; an unconditional merge forgets the snapshot.
     /// </summary>
-    public IDisposable RememberCreatedRecord()
+    public IDisposable RememberWrittenRecord()
     {
         RunSnapshot snapshot = new(Snapshots.Value);
         Snapshots.Value = snapshot;
@@ -77,6 +79,10 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
                 Set(entity, nameof(AccountRecord.CredentialTestPassed), connected.CredentialTestPassed);
                 Set(entity, nameof(AccountRecord.RotatedAt), connected.RotatedAt);
                 Set(entity, nameof(AccountRecord.AdobeCanList), connected.AdobeCanList);
+                if (connected.CreatedClient is not null)
+                {
+                    SetConnectionRecorded(entity, connected.CreatedClient, connected.KeySent);
+                }
 
                 // The version Adobe now holds was sent: no rotation is held any more.
                 entity[nameof(AccountRecord.PendingSecretVersion)] = "";
@@ -226,6 +232,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             DateTimeOffset now = time.GetUtcNow();
             TableEntity entity = RegistrationEntity(registration, RegisteredAction, now, revision: 1);
             entity[nameof(AccountRecord.CreatedAt)] = now;
+            Snapshots.Value?.Forget();
             try
             {
                 await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
@@ -329,19 +336,24 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         {
             [nameof(AccountRecord.ConnectionId)] = connectionId,
             [nameof(AccountRecord.ConnectionEtag)] = etag,
-            [nameof(AccountRecord.ConnectionCreatedClient)] = createdClient,
             [nameof(AccountRecord.SecretVersion)] = secretVersion,
-            [nameof(AccountRecord.CreatePending)] = false,
-            [nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch,
             [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow(),
         };
+        SetConnectionRecorded(entity, createdClient, keySent);
+        return MergeAsync(entity, cancellationToken);
+    }
+
+    /// <summary>The connection is known (with its creator) and the write-ahead mark is over.</summary>
+    private static void SetConnectionRecorded(TableEntity entity, string createdClient, bool keySent)
+    {
+        entity[nameof(AccountRecord.ConnectionCreatedClient)] = createdClient;
+        entity[nameof(AccountRecord.CreatePending)] = false;
+        entity[nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch;
         if (keySent)
         {
             // Adobe holds this key version now: a near-expiry warning about an older one no longer applies.
             entity[nameof(AccountRecord.SecretNearExpiry)] = false;
         }
-
-        return MergeAsync(entity, cancellationToken);
     }
 
     /// <summary>
@@ -485,16 +497,18 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             Snapshots.Value?.Forget();
             try
             {
+                Response written;
                 if (seen is null)
                 {
                     entity[nameof(AccountRecord.CreatedAt)] = entity[nameof(AccountRecord.UpdatedAt)];
-                    await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                    written = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                    written = await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 }
 
+                Snapshots.Value?.Remember(seen, entity, written.Headers.ETag);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -508,6 +522,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         CallAsync(async () =>
         {
             entity[nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow();
+            Snapshots.Value?.Forget();
             try
             {
                 await table.UpdateEntityAsync(entity, seen.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
@@ -596,16 +611,18 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
                 entity[nameof(AccountRecord.UpdatedAt)] = now;
                 try
                 {
+                    Response written;
                     if (current is null)
                     {
                         entity[nameof(AccountRecord.CreatedAt)] = now;
-                        await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                        written = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
-                        await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                        written = await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                     }
 
+                    Snapshots.Value?.Remember(current, entity, written.Headers.ETag);
                     return true;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
@@ -627,7 +644,7 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             {
                 entity[nameof(AccountRecord.CreatedAt)] = now;
                 Response added = await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-                snapshot?.Remember(entity, added.Headers.ETag);
+                snapshot?.Remember(null, entity, added.Headers.ETag);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -638,30 +655,45 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             return true;
         }, cancellationToken);
 
-    /// <summary>The record one run created, until it is read once or anything else is written.</summary>
+    /// <summary>The record as this run's last write left it, until it is read once or anything else is written.</summary>
     private sealed class RunSnapshot(RunSnapshot? outer) : IDisposable
     {
+        private static readonly PropertyInfo[] Columns = [.. typeof(AccountRecord).GetProperties()
+            .Where(p => p.CanWrite && p.Name is not (nameof(ITableEntity.PartitionKey) or nameof(ITableEntity.RowKey) or nameof(ITableEntity.ETag) or nameof(ITableEntity.Timestamp)))];
+
         private AccountRecord? _record;
 
-        public void Remember(TableEntity written, ETag? etag)
+        /// <summary>Remembers <paramref name="read"/> (null: the record did not exist) with <paramref name="written"/> merged in.</summary>
+        public void Remember(AccountRecord? read, TableEntity written, ETag? etag)
         {
             if (etag is not { } tag)
             {
+                _record = null;
                 return;
             }
 
             AccountRecord record = new() { PartitionKey = written.PartitionKey, RowKey = written.RowKey, ETag = tag };
-            foreach (PropertyInfo property in typeof(AccountRecord).GetProperties())
+            foreach (PropertyInfo property in Columns)
             {
-                if (property.Name is not (nameof(ITableEntity.PartitionKey) or nameof(ITableEntity.RowKey) or nameof(ITableEntity.ETag) or nameof(ITableEntity.Timestamp))
-                    && written.TryGetValue(property.Name, out object? value) && value is not null)
+                if (written.TryGetValue(property.Name, out object? value) && value is not null)
                 {
-                    Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-                    property.SetValue(record, type.IsEnum ? Enum.Parse(type, (string)value) : value);
+                    property.SetValue(record, ColumnValue(property, value));
+                }
+                else if (read is not null)
+                {
+                    property.SetValue(record, property.GetValue(read));
                 }
             }
 
             _record = record;
+        }
+
+        private static object ColumnValue(PropertyInfo property, object value)
+        {
+            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            return type.IsEnum ? Enum.Parse(type, (string)value)
+                : type.IsInstanceOfType(value) ? value
+                : Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
         }
 
         public void Forget() => _record = null;

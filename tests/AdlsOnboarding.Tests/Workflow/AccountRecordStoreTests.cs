@@ -1,8 +1,10 @@
+using System.Reflection;
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Registry;
 using AdlsOnboarding.Workflow.Storage;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -33,10 +35,10 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
     private async Task<TableEntity> RawAsync(string account = "storeacct") => (await _table.GetEntityAsync<TableEntity>("prod", account)).Value;
 
     [Fact]
-    public async Task RememberCreatedRecord_TheRecordThisRunCreated_ReadBackAsStoredWithAUsableETag()
+    public async Task RememberWrittenRecord_TheRecordThisRunCreated_ReadBackAsStoredWithAUsableETag()
     {
         AccountRecord? remembered;
-        using (_store.RememberCreatedRecord())
+        using (_store.RememberWrittenRecord())
         {
             await _store.MarkOnboardingAsync(Run("fresh"));
             remembered = await _store.GetAsync("prod", "fresh");
@@ -57,13 +59,13 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RememberCreatedRecord_ARecordThatExistedBefore_IsReadFromTheTable()
+    public async Task RememberWrittenRecord_ARecordThatExistedBefore_IsReadFromTheTable()
     {
         await _store.MarkOnboardingAsync(Run("known"));
         await _store.MarkConnectedAsync(Run("known"), new ConnectedAccount("conn-9", "\"e9\"", "v9", ConnectionAction.Created, true, 1, null, null));
 
         AccountRecord? read;
-        using (_store.RememberCreatedRecord())
+        using (_store.RememberWrittenRecord())
         {
             await _store.MarkOnboardingAsync(Run("known"));
             read = await _store.GetAsync("prod", "known");
@@ -73,6 +75,67 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
         Assert.Equal("conn-9", read!.ConnectionId);
         Assert.Equal("v9", read.SecretVersion);
         Assert.Equal(OnboardingStatus.Onboarding, read.Status);
+    }
+
+    [Fact]
+    public async Task RememberWrittenRecord_AfterEachMarkOfARun_EqualsTheStoredRecordInEveryColumn()
+    {
+        // An earlier onboarding left columns this run does not write: the snapshot must carry them too.
+        await _store.MarkOnboardingAsync(Run("again"));
+        await _store.MarkConnectedAsync(Run("again"), new ConnectedAccount("conn-1", "\"e1\"", "v1", ConnectionAction.Created, true, 1, "old warning", null) { AdobeCanList = true });
+
+        using (_store.RememberWrittenRecord())
+        {
+            await _store.MarkOnboardingAsync(Run("again"));
+            AccountRecord afterOnboarding = (await _store.GetAsync("prod", "again"))!;
+            await AssertSameAsStoredAsync(afterOnboarding);
+
+            Assert.True(await _store.TryBeginCreateAsync("prod", "again", afterOnboarding, "onboard-prod-again", "v2", TimeSpan.FromSeconds(40)));
+            AccountRecord afterMark = (await _store.GetAsync("prod", "again"))!;
+            await AssertSameAsStoredAsync(afterMark);
+            Assert.True(afterMark.CreatePending);
+
+            await _store.MarkConnectedAsync(Run("again"), new ConnectedAccount("conn-2", "\"e2\"", "v2", ConnectionAction.Created, null, 2, null, null) { CreatedClient = "sim-client-id", KeySent = true });
+            AccountRecord afterConnected = (await _store.GetAsync("prod", "again"))!;
+            await AssertSameAsStoredAsync(afterConnected);
+            Assert.Equal("conn-2", afterConnected.ConnectionId);
+            Assert.False(afterConnected.CreatePending);
+            Assert.Equal("sim-client-id", afterConnected.ConnectionCreatedClient);
+        }
+    }
+
+    [Fact]
+    public async Task RememberWrittenRecord_SomeoneWritesBetweenTwoMarks_TheNextMarkReadsAgainAndKeepsTheirChange()
+    {
+        await _store.MarkOnboardingAsync(Run("raced"));
+        using (_store.RememberWrittenRecord())
+        {
+            await _store.MarkOnboardingAsync(Run("raced"));
+
+            // A registration change (a PUT) lands between the run's two marks: a newer revision.
+            TableEntity newer = new("prod", "raced") { [nameof(AccountRecord.RegistrationRevision)] = 7L, [nameof(AccountRecord.ConnectionName)] = "renamed" };
+            await _table.UpdateEntityAsync(newer, ETag.All, TableUpdateMode.Merge);
+
+            OnboardingStatus written = await _store.MarkConnectedAsync(Run("raced") with { RegistrationRevision = 3 }, new ConnectedAccount("conn-3", "\"e3\"", "v3", ConnectionAction.Created, true, 1, null, null) { CreatedClient = "sim-client-id", KeySent = true });
+
+            // The snapshot's ETag no longer matches: the mark read again, saw the newer registration and did not overwrite it.
+            Assert.Equal(OnboardingStatus.Pending, written);
+        }
+
+        TableEntity stored = await RawAsync("raced");
+        Assert.Equal("renamed", stored.GetString(nameof(AccountRecord.ConnectionName)));
+        Assert.Equal("conn-3", stored.GetString(nameof(AccountRecord.ConnectionId)));
+        Assert.Equal(false, stored.GetBoolean(nameof(AccountRecord.CreatePending)));
+    }
+
+    private async Task AssertSameAsStoredAsync(AccountRecord remembered)
+    {
+        AccountRecord stored = (await _table.GetEntityAsync<AccountRecord>(remembered.PartitionKey, remembered.RowKey)).Value;
+        Assert.Equal(stored.ETag, remembered.ETag);
+        foreach (PropertyInfo column in typeof(AccountRecord).GetProperties().Where(p => p.Name is not (nameof(AccountRecord.Timestamp) or nameof(AccountRecord.ETag))))
+        {
+            Assert.True(Equals(column.GetValue(stored), column.GetValue(remembered)), $"{column.Name}: stored {column.GetValue(stored)}, remembered {column.GetValue(remembered)}");
+        }
     }
 
     [Fact]

@@ -3,6 +3,10 @@ using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Workflow.Adobe;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AdlsOnboarding.Tests.Workflow;
@@ -45,5 +49,90 @@ public sealed class OneStepOnboardingTests
         Assert.Equal(outcome.ErrorCode, record.ErrorCode);
         Assert.Equal(2, record.AttemptCount);
         Assert.Empty(harness.Adobe.State.Connections);
+    }
+
+    [Fact]
+    public async Task Onboard_FirstTime_FourAccountTableRequests_AndTheRecordHoldsTheConnection()
+    {
+        CountingPolicy counter = new();
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
+            configureServices: services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry)));
+
+        (_, OnboardingOutcome outcome) = await harness.OnboardAsync(WorkflowHarness.Request("counted"));
+
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        // Read the record; mark Onboarding (creates it); the write-ahead mark; Connected with the connection: each write
+        // conditional on the ETag the one before returned, none preceded by a second read.
+        Assert.Equal(["GET", "POST", "PATCH", "PATCH"], counter.Requests("counted"));
+        AccountRecord record = (await harness.RecordAsync("prod", "counted"))!;
+        Assert.Equal(outcome.ConnectionId, record.ConnectionId);
+        Assert.Equal(harness.Adobe.State.Settings.ClientId, record.ConnectionCreatedClient);
+        Assert.False(record.CreatePending);
+        Assert.Equal(OnboardingStatus.Connected, record.Status);
+    }
+
+    [Fact]
+    public async Task Onboard_CrashAfterTheCreateBeforeTheConnectedMark_NextAttemptFindsTheConnectionAndPostsNothing()
+    {
+        // The Connected mark (which also records the connection) fails once: the next attempt must find the created
+        // connection by its look-up, not post a second one.
+        FailNthWritePolicy failConnectedMark = new("crashmark", failOn: 3);
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
+            s => s["Onboarding:CreateLease"] = "00:00:01",
+            services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(failConnectedMark, HttpPipelinePosition.PerCall)));
+
+        (_, OnboardingOutcome outcome) = await harness.OnboardAsync(WorkflowHarness.Request("crashmark"), TimeSpan.FromMinutes(2));
+
+        Assert.Equal(OnboardingStatus.Connected, outcome.Status);
+        Assert.Equal(ConnectionAction.Created, outcome.Action);
+        Assert.Equal(1, harness.Adobe.State.Calls.Count(c => c.Operation == SimulatedOperation.Create));
+        Assert.Equal(outcome.ConnectionId, Assert.Single(harness.Adobe.State.Connections).Id);
+        AccountRecord record = (await harness.RecordAsync("prod", "crashmark"))!;
+        Assert.Equal(outcome.ConnectionId, record.ConnectionId);
+        Assert.Equal(2, record.AttemptCount);
+    }
+
+    /// <summary>The method of each request for one account's row (the table's creation and other rows left out).</summary>
+    private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
+    {
+        private readonly List<(string Uri, string Method)> _requests = [];
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            lock (_requests)
+            {
+                _requests.Add((message.Request.Uri.ToString(), message.Request.Method.ToString()));
+            }
+        }
+
+        public List<string> Requests(string account)
+        {
+            lock (_requests)
+            {
+                // A row's requests name it in the path (GET, PATCH: ...(PartitionKey='prod',RowKey='x')); an insert is a
+                // POST to the table itself, counted when the row did not exist before.
+                return [.. _requests.Where(r => r.Uri.Contains($"RowKey='{account}'", StringComparison.Ordinal) || (r.Method == "POST" && !r.Uri.Contains("/Tables", StringComparison.Ordinal))).Select(r => r.Method)];
+            }
+        }
+    }
+
+    /// <summary>Fails the n-th write (not read) of one row with a 503, once.</summary>
+    private sealed class FailNthWritePolicy(string account, int failOn) : HttpPipelinePolicy
+    {
+        private int _writes;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new NotSupportedException();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            bool write = message.Request.Method != RequestMethod.Get
+                && (message.Request.Uri.ToString().Contains($"RowKey='{account}'", StringComparison.Ordinal) || message.Request.Method == RequestMethod.Post);
+            if (write && Interlocked.Increment(ref _writes) == failOn)
+            {
+                throw new RequestFailedException(503, "injected: the worker died before this write");
+            }
+
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        }
     }
 }
