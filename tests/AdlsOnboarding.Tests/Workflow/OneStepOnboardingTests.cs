@@ -1,12 +1,15 @@
 using AdlsOnboarding.Simulator.Adobe;
 using AdlsOnboarding.Tests.Infrastructure;
 using AdlsOnboarding.Workflow.Adobe;
+using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Onboarding;
 using AdlsOnboarding.Workflow.Storage;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AdlsOnboarding.Tests.Workflow;
@@ -92,6 +95,56 @@ public sealed class OneStepOnboardingTests
         Assert.Equal(2, record.AttemptCount);
     }
 
+    [Fact]
+    public async Task Offboard_AfterAnOnboardingFailedBetweenTheCreateAndTheConnectedMark_DeletesTheConnectionItCreated()
+    {
+        // The create succeeds, the Connected mark (which is now what records the connection) fails and no attempt is
+        // left: the record is Failed, with the write-ahead mark still pending and no connection id. An offboarding must
+        // still find and delete the connection the app created, not report "no connection" and leave it in Adobe.
+        FailNthWritePolicy failConnectedMark = new("leftover", failOn: 3);
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
+            s =>
+            {
+                s["Onboarding:MaxAttempts"] = "1";
+                s["Onboarding:CreateLease"] = "00:00:01";
+            },
+            services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(failConnectedMark, HttpPipelinePosition.PerCall)));
+
+        (_, OnboardingOutcome onboarded) = await harness.OnboardAsync(WorkflowHarness.Request("leftover"), TimeSpan.FromMinutes(2));
+        Assert.Equal(OnboardingStatus.Failed, onboarded.Status);
+        SimulatedConnection created = Assert.Single(harness.Adobe.State.Connections);
+        AccountRecord failed = (await harness.RecordAsync("prod", "leftover"))!;
+        Assert.True(string.IsNullOrEmpty(failed.ConnectionId));
+        Assert.True(failed.CreatePending);
+
+        // Someone else's connection with the same URL, made in the UI: never deleted.
+        SimulatedConnection others = harness.Adobe.State.Add(new SimulatedConnection
+        {
+            Id = Guid.NewGuid().ToString(),
+            Sandbox = "prod",
+            Name = "adls-gen2-leftover",
+            ConnectionSpecId = AdobeSimulatorEndpoints.AdlsGen2SpecId,
+            ConnectionSpecVersion = "1.0",
+            SpecName = AdobeSimulatorEndpoints.AdlsGen2SpecName,
+            Auth = new SimulatedAuthParams("https://leftover.dfs.core.windows.net", "99999999-8888-7777-6666-555555555555", "other-teams-key", "fabrikam.onmicrosoft.com"),
+            Etag = SimulatorState.NewEtag(),
+            CreatedAt = 1000,
+            CreatedClient = SimulatedConnection.UiClient,
+        });
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the write-ahead lease (1 s) is over
+
+        string instanceId = OffboardingInput.InstanceIdFor("prod", "leftover");
+        await harness.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(OffboardingOrchestration), new OffboardingInput("prod", "leftover", OnboardingStatus.Failed, harness.RetrySettings), new StartOrchestrationOptions(instanceId));
+        OffboardingOutcome offboarded = (await harness.WaitAsync(instanceId, TimeSpan.FromMinutes(2))).ReadOutputAs<OffboardingOutcome>()!;
+
+        Assert.Equal(OnboardingStatus.Offboarded, offboarded.Status);
+        Assert.Equal(DeletionAction.Deleted, offboarded.Deletion);
+        Assert.Equal(created.Id, offboarded.ConnectionId);
+        Assert.Equal(others.Id, Assert.Single(harness.Adobe.State.Connections).Id);
+        Assert.DoesNotContain(harness.Adobe.State.Calls, c => c.Operation is SimulatedOperation.Update or SimulatedOperation.Delete && c.Path.Contains(others.Id, StringComparison.Ordinal));
+    }
+
     /// <summary>The method of each request for one account's row (the table's creation and other rows left out).</summary>
     private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
     {
@@ -116,7 +169,7 @@ public sealed class OneStepOnboardingTests
         }
     }
 
-    /// <summary>Fails the n-th write (not read) of one row with a 503, once.</summary>
+    /// <summary>Fails the n-th write (not read) of one row with a 503, once (1: the insert, 2: the write-ahead mark, 3: the Connected mark).</summary>
     private sealed class FailNthWritePolicy(string account, int failOn) : HttpPipelinePolicy
     {
         private int _writes;
@@ -125,8 +178,11 @@ public sealed class OneStepOnboardingTests
 
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
+            // The table's own creation (a POST to /Tables) is not a write of the row: counting it made "the third write"
+            // the write-ahead mark, before any POST to Adobe, instead of the Connected mark.
+            string uri = message.Request.Uri.ToString();
             bool write = message.Request.Method != RequestMethod.Get
-                && (message.Request.Uri.ToString().Contains($"RowKey='{account}'", StringComparison.Ordinal) || message.Request.Method == RequestMethod.Post);
+                && (uri.Contains($"RowKey='{account}'", StringComparison.Ordinal) || (message.Request.Method == RequestMethod.Post && !uri.Contains("/Tables", StringComparison.Ordinal)));
             if (write && Interlocked.Increment(ref _writes) == failOn)
             {
                 throw new RequestFailedException(503, "injected: the worker died before this write");
