@@ -86,13 +86,21 @@ public sealed record DeleteConnectionInput(string Sandbox, string AccountName);
 /// Deletes the account's Adobe connection (the one its record names, if it is still the app's to delete: see
 /// <see cref="ConnectionOwnership"/>); a missing one counts as deleted.
 /// </summary>
-public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService, ConnectionOwnership ownership, ILogger<DeleteConnectionActivity> logger) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
+public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowServiceClient flowService, ConnectionOwnership ownership, TimeProvider time, ILogger<DeleteConnectionActivity> logger) : IWorkflowActivity<DeleteConnectionInput, DeletionResult>
 {
     public const string InUseCode = "1418-400";
 
     public async Task<DeletionResult> RunAsync(DeleteConnectionInput input, CancellationToken cancellationToken = default)
     {
         AccountRecord? record = await records.GetAsync(input.Sandbox, input.AccountName, cancellationToken).ConfigureAwait(false);
+        if (record is not null && string.IsNullOrEmpty(record.ConnectionId) && record.CreatePending == true)
+        {
+            // A create of the app's may have happened and not been recorded (its answer was lost, or the onboarding
+            // stopped between the create and the Connected mark, which is what records it): look it up as an
+            // onboarding would, and delete what the app created for this account.
+            return await DeletePendingCreateAsync(input, record, cancellationToken).ConfigureAwait(false);
+        }
+
         if (string.IsNullOrEmpty(record?.ConnectionId))
         {
             return new DeletionResult(null, DeletionAction.NoConnection);
@@ -121,5 +129,53 @@ public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowSer
         {
             throw new OnboardingFailureException(InUseCode, $"Connection {record.ConnectionId} is still used by dataflows; delete them in Experience Platform first. Nothing was changed.", isTransient: false);
         }
+    }
+
+    /// <summary>
+    /// The record has no connection id but a create may have happened: while its lease runs a create may still be under
+    /// way (transient, retried after the lease); after it, every connection the onboarding's look-up would take as the
+    /// result of its own create (<see cref="ConnectionOwnership.IsOurCreate(FlowConnection, string, string, string, string)"/>:
+    /// this app's createdClient, the record's name, URL, service principal and tenant) is deleted. Anything else is not
+    /// the app's and is left alone.
+    /// </summary>
+    private async Task<DeletionResult> DeletePendingCreateAsync(DeleteConnectionInput input, AccountRecord record, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        if (record.CreateLeaseUntil is { } leaseUntil && leaseUntil > now)
+        {
+            throw new OnboardingFailureException(ConnectionReconciler.CreateInProgressCode, "A create of this account's connection may still be under way; offboarding after its lease.", isTransient: true, retryAfter: leaseUntil - now);
+        }
+
+        string url = string.IsNullOrEmpty(record.StorageAccountUrl) ? $"https://{input.AccountName}.dfs.core.windows.net" : record.StorageAccountUrl;
+        if (string.IsNullOrEmpty(record.ConnectionName) || string.IsNullOrEmpty(record.ClientId) || string.IsNullOrEmpty(record.Tenant))
+        {
+            return new DeletionResult(null, DeletionAction.NoConnection);
+        }
+
+        IReadOnlyList<FlowConnection>[] found = await Task.WhenAll(
+            flowService.FindConnectionsByNameAsync(input.Sandbox, record.ConnectionName, cancellationToken),
+            flowService.FindConnectionsByUrlAsync(input.Sandbox, url, cancellationToken)).ConfigureAwait(false);
+        List<FlowConnection> ours = [.. found.SelectMany(c => c).DistinctBy(c => c.Id)
+            .Where(c => ownership.IsOurCreate(c, record.ConnectionName, url, record.ClientId, record.Tenant))
+            .OrderBy(c => c.CreatedAt ?? long.MaxValue).ThenBy(c => c.Id, StringComparer.Ordinal)];
+        if (ours.Count == 0)
+        {
+            return new DeletionResult(null, DeletionAction.NoConnection);
+        }
+
+        bool deletedAny = false;
+        foreach (FlowConnection connection in ours)
+        {
+            try
+            {
+                deletedAny |= await flowService.DeleteConnectionAsync(input.Sandbox, connection.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AdobeServiceException ex) when (ex.Code == InUseCode)
+            {
+                throw new OnboardingFailureException(InUseCode, $"Connection {connection.Id} is still used by dataflows; delete them in Experience Platform first.", isTransient: false);
+            }
+        }
+
+        return new DeletionResult(ours[0].Id, deletedAny ? DeletionAction.Deleted : DeletionAction.AlreadyGone);
     }
 }

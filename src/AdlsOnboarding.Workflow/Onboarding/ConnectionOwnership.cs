@@ -91,12 +91,16 @@ public sealed class ConnectionOwnership(IOptions<AdobeOptions> adobeOptions)
     /// app's IMS client, with the request's name, URL, service principal and tenant.
     /// </summary>
     public bool IsOurCreate(FlowConnection connection, OnboardingInput request) =>
+        IsOurCreate(connection, request.ConnectionName, request.StorageAccountUrl, request.ClientId, request.Tenant);
+
+    /// <summary>As above, for the registration a record holds (an offboarding of a record whose create is pending).</summary>
+    public bool IsOurCreate(FlowConnection connection, string connectionName, string storageAccountUrl, string clientId, string tenant) =>
         string.Equals(connection.CreatedClient, OurClient, StringComparison.Ordinal)
-        && string.Equals(connection.Name, request.ConnectionName, StringComparison.Ordinal)
+        && string.Equals(connection.Name, connectionName, StringComparison.Ordinal)
         && SameSpec(connection)
-        && SameUrl(connection, request.StorageAccountUrl)
-        && string.Equals(connection.ServicePrincipalId, request.ClientId, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(connection.Tenant, request.Tenant, StringComparison.OrdinalIgnoreCase);
+        && SameUrl(connection, storageAccountUrl)
+        && string.Equals(connection.ServicePrincipalId, clientId, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(connection.Tenant, tenant, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether a connection has the account's name or points at its URL (and so stands in the way of a create).</summary>
     public static bool Clashes(FlowConnection connection, OnboardingInput request) =>

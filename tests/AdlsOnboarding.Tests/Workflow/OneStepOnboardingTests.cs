@@ -141,7 +141,8 @@ public sealed class OneStepOnboardingTests
         Assert.Equal(OnboardingStatus.Offboarded, offboarded.Status);
         Assert.Equal(DeletionAction.Deleted, offboarded.Deletion);
         Assert.Equal(created.Id, offboarded.ConnectionId);
-        Assert.Equal(others.Id, Assert.Single(harness.Adobe.State.Connections).Id);
+        Assert.True(created.Deleted);
+        Assert.False(others.Deleted);
         Assert.DoesNotContain(harness.Adobe.State.Calls, c => c.Operation is SimulatedOperation.Update or SimulatedOperation.Delete && c.Path.Contains(others.Id, StringComparison.Ordinal));
     }
 
