@@ -102,6 +102,13 @@ public sealed class ConnectionReconciler(
             }
         }
 
+        if (action == ConnectionAction.Updated && keySent)
+        {
+            // A PATCH that sent a key is recorded at once (rotations only, one write): Adobe now holds this version,
+            // and a later failure of this run must not leave the record saying it holds the previous one.
+            await records.RecordConnectionAsync(request.Sandbox, request.AccountName, ids.Id, ids.Etag, createdClient, input.SecretVersion, keySent, cancellationToken).ConfigureAwait(false);
+        }
+
         Logs.ConnectionEnsured(logger, input.InstanceId, request.Sandbox, request.AccountName, ids.Id, action);
 
         // The credential test and, after a create, Adobe's own view of the account: independent reads, in parallel.

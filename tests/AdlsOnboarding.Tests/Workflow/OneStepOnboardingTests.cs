@@ -146,6 +146,29 @@ public sealed class OneStepOnboardingTests
         Assert.DoesNotContain(harness.Adobe.State.Calls, c => c.Operation is SimulatedOperation.Update or SimulatedOperation.Delete && c.Path.Contains(others.Id, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Rotate_ThePatchSentTheNewKeyAndTheConnectedMarkFails_TheRecordStillSaysWhichVersionAdobeHolds()
+    {
+        FailNthWritePolicy failRotationMark = new("rotated", failOn: 6);
+        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
+            s => s["Onboarding:MaxAttempts"] = "1",
+            services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(failRotationMark, HttpPipelinePosition.PerCall)));
+        (_, OnboardingOutcome first) = await harness.OnboardAsync(WorkflowHarness.Request("rotated"));
+        Assert.Equal(OnboardingStatus.Connected, first.Status);
+        string oldVersion = first.SecretVersion!;
+
+        // Writes of the row: 1 Onboarding, 2 write-ahead mark, 3 Connected; then 4 Onboarding, 5 the key's PATCH
+        // recorded, 6 Connected (fails, no attempt left).
+        string newVersion = harness.RotateServicePrincipalKey();
+        (_, OnboardingOutcome rotation) = await harness.OnboardAsync(WorkflowHarness.Request("rotated"), TimeSpan.FromMinutes(2));
+
+        Assert.Equal(OnboardingStatus.Failed, rotation.Status);
+        Assert.Equal(harness.ServicePrincipalKey, Assert.Single(harness.Adobe.State.Connections).Auth.ServicePrincipalKey);
+        AccountRecord record = (await harness.RecordAsync("prod", "rotated"))!;
+        Assert.NotEqual(oldVersion, newVersion);
+        Assert.Equal(newVersion, record.SecretVersion);
+    }
+
     /// <summary>The method of each request for one account's row (the table's creation and other rows left out).</summary>
     private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
     {
