@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using AdlsOnboarding.Workflow.Secrets;
 using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -13,43 +11,34 @@ using Microsoft.Extensions.Options;
 namespace AdlsOnboarding.Workflow.Adobe;
 
 /// <summary>
-/// The Adobe Experience Platform Flow Service calls the product makes on base connections. Every call carries the
-/// five headers Adobe requires, and passes the <see cref="AdobeTrafficGate"/> (concurrency, rate, 429 pauses); a
-/// gateway 401 renews the IMS token and repeats the call once. Failures are
-/// <see cref="AdobeServiceException"/>s. This client never retries by itself: retries are durable, in the
-/// orchestration, where a <c>Retry-After</c> can be honoured without holding a worker. Thread-safe; registered once.
+/// The Adobe Experience Platform Flow Service calls the product makes on base connections: one method an operation,
+/// source-generated JSON bodies (<see cref="FlowServiceJsonContext"/>), and failures as
+/// <see cref="AdobeServiceException"/>s. The <see cref="HttpClient"/> it is given is a pipeline of handlers (see
+/// <c>AddAdlsOnboardingWorkflow</c>): <see cref="AdobeHeadersHandler"/> (Adobe's five headers, one token renewal on a
+/// gateway 401), <see cref="AdobeTrafficGateHandler"/> (concurrency, rate, 429 pauses), <see cref="FlowServiceCallHandler"/>
+/// (per-request timeout, log, metric) and <see cref="SecretRedactionHandler"/> (no key in an error body). This client
+/// never retries by itself: retries are durable, in the orchestration, where a <c>Retry-After</c> can be honoured
+/// without holding a worker. It holds no state of its own, so it is thread-safe and may live as long as its holder.
 /// </summary>
-public sealed class FlowServiceClient(
-    IHttpClientFactory httpClientFactory,
-    ImsTokenProvider tokens,
-    AdobeTrafficGate gate,
-    WorkflowMetrics metrics,
-    IOptions<AdobeOptions> options,
-    TimeProvider time,
-    ILogger<FlowServiceClient> logger)
+public sealed class FlowServiceClient(HttpClient http, IOptions<AdobeOptions> options, TimeProvider time, ILogger<FlowServiceClient> logger)
 {
+    /// <summary>The name of its <see cref="HttpClient"/> (and handler pipeline) in the <see cref="IHttpClientFactory"/>.</summary>
     public const string HttpClientName = "Adobe.FlowService";
+
+    private static FlowServiceJsonContext Json => FlowServiceJsonContext.Default;
 
     private AdobeOptions Settings => options.Value;
 
     /// <summary><c>POST /connections</c>: creates an ADLS Gen2 base connection. Not idempotent on Adobe's side.</summary>
     public async Task<ConnectionIds> CreateConnectionAsync(string sandbox, AdlsGen2ConnectionSpec connection, CancellationToken cancellationToken = default)
     {
-        byte[] body = WriteJson(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("name", connection.Name);
-            writer.WriteString("description", connection.Description);
-            writer.WritePropertyName("auth");
-            WriteAuth(writer, connection.Auth);
-            writer.WriteStartObject("connectionSpec");
-            writer.WriteString("id", Settings.ConnectionSpecId);
-            writer.WriteString("version", Settings.ConnectionSpecVersion);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        });
-
-        using HttpResponseMessage response = await SendAsync("Create connection", sandbox, HttpMethod.Post, "connections", body, etag: null, cancellationToken, connection.Auth.ServicePrincipalKey).ConfigureAwait(false);
+        CreateConnectionBody body = new(
+            connection.Name,
+            connection.Description,
+            new AuthBody(AdobeOptions.AdlsGen2AuthSpecName, AuthParamsBody.From(connection.Auth)),
+            new ConnectionSpecReference(Settings.ConnectionSpecId, Settings.ConnectionSpecVersion));
+        using HttpRequestMessage request = Request("Create connection", sandbox, HttpMethod.Post, "connections", JsonBody(body, Json.CreateConnectionBody), connection.Auth.ServicePrincipalKey);
+        using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
@@ -109,20 +98,12 @@ public sealed class FlowServiceClient(
                 throw new AdobeServiceException("List connections", 200, "PagingLoop", "more than 1000 pages; stopping", isTransient: false, retryAfter: null, requestMayHaveSucceeded: false);
             }
 
-            using HttpResponseMessage response = await SendAsync("List connections", sandbox, HttpMethod.Get, next, body: null, etag: null, cancellationToken).ConfigureAwait(false);
-            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-            JsonElement root = document.RootElement;
-            if (root.TryGetProperty("items", out JsonElement items) && items.ValueKind == JsonValueKind.Array)
-            {
-                found.AddRange(items.EnumerateArray().Select(ParseConnection));
-            }
-
-            next = root.TryGetProperty("_links", out JsonElement links) && links.ValueKind == JsonValueKind.Object
-                && links.TryGetProperty("next", out JsonElement nextLink) && nextLink.ValueKind == JsonValueKind.Object
-                && nextLink.TryGetProperty("href", out JsonElement href) && href.ValueKind == JsonValueKind.String
-                && !string.IsNullOrEmpty(href.GetString())
-                ? RelativeToBase(href.GetString()!)
-                : null;
+            using HttpRequestMessage request = Request("List connections", sandbox, HttpMethod.Get, next);
+            using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+            ConnectionPage? body = await ReadJsonAsync(response, Json.ConnectionPage, cancellationToken).ConfigureAwait(false);
+            found.AddRange(body?.Items?.Where(item => item is not null).Select(item => item.ToConnection()) ?? []);
+            string? href = body?.Links?.Next?.Href;
+            next = string.IsNullOrEmpty(href) ? null : RelativeToBase(href);
         }
 
         // Adobe filters server-side; the spec is checked again so a looser filter can never widen the match.
@@ -134,11 +115,10 @@ public sealed class FlowServiceClient(
     {
         try
         {
-            using HttpResponseMessage response = await SendAsync("Read connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}", body: null, etag: null, cancellationToken).ConfigureAwait(false);
-            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-            return document.RootElement.TryGetProperty("items", out JsonElement items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0
-                ? ParseConnection(items[0])
-                : null;
+            using HttpRequestMessage request = Request("Read connection", sandbox, HttpMethod.Get, ConnectionPath(connectionId));
+            using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+            ConnectionPage? body = await ReadJsonAsync(response, Json.ConnectionPage, cancellationToken).ConfigureAwait(false);
+            return body?.Items is [{ } item, ..] ? item.ToConnection() : null;
         }
         catch (AdobeServiceException ex) when (ex.Status == 404)
         {
@@ -164,32 +144,22 @@ public sealed class FlowServiceClient(
             throw new ArgumentException("Nothing to update.", nameof(auth));
         }
 
-        byte[] body = WriteJson(writer =>
+        List<PatchOperation> patch = [];
+        if (auth is not null)
         {
-            writer.WriteStartArray();
-            if (auth is not null)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("op", "replace");
-                writer.WriteString("path", "/auth/params");
-                writer.WritePropertyName("value");
-                WriteParams(writer, auth);
-                writer.WriteEndObject();
-            }
+            patch.Add(new ReplaceAuthParams(AuthParamsBody.From(auth)));
+        }
 
-            if (name is not null)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("op", "replace");
-                writer.WriteString("path", "/name");
-                writer.WriteString("value", name);
-                writer.WriteEndObject();
-            }
+        if (name is not null)
+        {
+            patch.Add(new ReplaceName(name));
+        }
 
-            writer.WriteEndArray();
-        });
+        using HttpRequestMessage request = Request("Update connection", sandbox, HttpMethod.Patch, ConnectionPath(connectionId), JsonBody<IReadOnlyList<PatchOperation>>(patch, Json.IReadOnlyListPatchOperation), auth?.ServicePrincipalKey);
 
-        using HttpResponseMessage response = await SendAsync("Update connection", sandbox, HttpMethod.Patch, $"connections/{Uri.EscapeDataString(connectionId)}", body, etag, cancellationToken, auth?.ServicePrincipalKey).ConfigureAwait(false);
+        // The etag is sent as Adobe gave it, its own double quotes included.
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadIdsAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
@@ -198,7 +168,8 @@ public sealed class FlowServiceClient(
     {
         try
         {
-            using HttpResponseMessage response = await SendAsync("Delete connection", sandbox, HttpMethod.Delete, $"connections/{Uri.EscapeDataString(connectionId)}", body: null, etag: null, cancellationToken).ConfigureAwait(false);
+            using HttpRequestMessage request = Request("Delete connection", sandbox, HttpMethod.Delete, ConnectionPath(connectionId));
+            using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AdobeServiceException ex) when (ex.Status == 404)
@@ -210,9 +181,10 @@ public sealed class FlowServiceClient(
     /// <summary><c>GET /connections/{id}/test</c>: whether Adobe can reach the account with the stored credentials.</summary>
     public async Task<bool> TestConnectionAsync(string sandbox, string connectionId, CancellationToken cancellationToken = default)
     {
-        using HttpResponseMessage response = await SendAsync("Test connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}/test", body: null, etag: null, cancellationToken).ConfigureAwait(false);
-        using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-        return document.RootElement.TryGetProperty("result", out JsonElement result) && result.ValueKind == JsonValueKind.True;
+        using HttpRequestMessage request = Request("Test connection", sandbox, HttpMethod.Get, ConnectionPath(connectionId) + "/test");
+        using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        TestResultBody? body = await ReadJsonAsync(response, Json.TestResultBody, cancellationToken).ConfigureAwait(false);
+        return body?.Result == true;
     }
 
     /// <summary>
@@ -225,9 +197,10 @@ public sealed class FlowServiceClient(
     {
         try
         {
-            using HttpResponseMessage response = await SendAsync("Explore connection", sandbox, HttpMethod.Get, $"connections/{Uri.EscapeDataString(connectionId)}/explore?objectType=root", body: null, etag: null, cancellationToken).ConfigureAwait(false);
-            using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-            return document.RootElement.ValueKind == JsonValueKind.Array
+            using HttpRequestMessage request = Request("Explore connection", sandbox, HttpMethod.Get, ConnectionPath(connectionId) + "/explore?objectType=root");
+            using HttpResponseMessage response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+            JsonElement root = await ReadJsonAsync(response, Json.JsonElement, cancellationToken).ConfigureAwait(false);
+            return root.ValueKind == JsonValueKind.Array
                 ? ExploreResult.Listed
                 : throw new AdobeServiceException("Explore connection", (int)response.StatusCode, "InvalidResponse", "the response is not a JSON array", isTransient: true, retryAfter: null, requestMayHaveSucceeded: true);
         }
@@ -237,18 +210,46 @@ public sealed class FlowServiceClient(
         }
     }
 
+    private static string ConnectionPath(string connectionId) => $"connections/{Uri.EscapeDataString(connectionId)}";
+
+    private static ByteArrayContent JsonBody<T>(T value, JsonTypeInfo<T> type) => new(JsonSerializer.SerializeToUtf8Bytes(value, type));
+
     /// <param name="carriedKey">The key the body carries, if any: Adobe's error text is passed on (record, 422, logs), so any
-    /// quotation of it there is removed before the error is read.</param>
-    private async Task<HttpResponseMessage> SendAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, CancellationToken cancellationToken, SensitiveString? carriedKey = null)
+    /// quotation of it there is removed before the error is read (<see cref="SecretRedactionHandler"/>).</param>
+    private static HttpRequestMessage Request(string operation, string sandbox, HttpMethod method, string relativeUrl, HttpContent? body = null, SensitiveString? carriedKey = null)
     {
+        HttpRequestMessage request = new(method, relativeUrl) { Content = body };
+        request.Options.Set(FlowServiceRequest.Operation, operation);
+        request.Options.Set(FlowServiceRequest.Sandbox, sandbox);
+        if (carriedKey is not null)
+        {
+            request.Options.Set(FlowServiceRequest.CarriedSecret, carriedKey);
+        }
+
+        return request;
+    }
+
+    /// <summary>Sends through the handlers; an answer other than 2xx becomes an <see cref="AdobeServiceException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        string operation = FlowServiceRequest.OperationOf(request);
         using Activity? span = WorkflowTelemetry.Source.StartActivity($"FlowService {operation}", ActivityKind.Client);
         span?.SetTag("adobe.operation", operation);
-        span?.SetTag("adls.sandbox", sandbox);
+        span?.SetTag("adls.sandbox", FlowServiceRequest.SandboxOf(request));
         try
         {
-            HttpResponseMessage response = await SendOnceOrTwiceAsync(operation, sandbox, method, relativeUrl, body, etag, carriedKey, cancellationToken).ConfigureAwait(false);
+            HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             span?.SetTag("http.response.status_code", (int)response.StatusCode);
-            return response;
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                string errorBody = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                throw AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
+            }
         }
         catch (AdobeServiceException ex)
         {
@@ -259,196 +260,49 @@ public sealed class FlowServiceClient(
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceOrTwiceAsync(string operation, string sandbox, HttpMethod method, string relativeUrl, byte[]? body, string? etag, SensitiveString? carriedKey, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            SensitiveString token = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
-            using HttpRequestMessage request = new(method, new Uri(BaseUrl(), relativeUrl));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Reveal());
-            request.Headers.Add("x-api-key", Settings.ClientId);
-            request.Headers.Add("x-gw-ims-org-id", Settings.OrgId);
-            request.Headers.Add("x-sandbox-name", sandbox);
-            if (etag is not null)
-            {
-                request.Headers.TryAddWithoutValidation("If-Match", etag);
-            }
-
-            if (body is not null)
-            {
-                request.Content = new ByteArrayContent(body);
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            }
-
-            HttpClient http = httpClientFactory.CreateClient(HttpClientName);
-
-            // Waiting for the gate (concurrency, rate, a 429's pause) does not count against the request timeout.
-            using IDisposable slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
-            using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            // Inside an activity, the call ends with the activity's budget (it started with at least a quarter left).
-            timeout.CancelAfter(Onboarding.ActivityBudget.CapCall(Settings.RequestTimeout));
-            long started = time.GetTimestamp();
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-                Logs.FlowServiceNoResponse(logger, operation, sandbox, ex.GetType().Name);
-                metrics.FlowServiceCalled(operation, 0, time.GetElapsedTime(started).TotalMilliseconds);
-                throw AdobeServiceException.FromTransportFailure(operation, ex, timedOut: ex is OperationCanceledException);
-            }
-
-            double elapsed = time.GetElapsedTime(started).TotalMilliseconds;
-            Logs.FlowServiceCalled(logger, operation, sandbox, (int)response.StatusCode, elapsed);
-            metrics.FlowServiceCalled(operation, (int)response.StatusCode, elapsed);
-            if (response.IsSuccessStatusCode)
-            {
-                return response;
-            }
-
-            using (response)
-            {
-                string errorBody = WithoutKey(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), carriedKey);
-                AdobeServiceException failure = AdobeServiceException.FromResponse(operation, response.StatusCode, errorBody, RetryAfter.From(response, time));
-                if (response.StatusCode == HttpStatusCode.TooManyRequests || (response.StatusCode == HttpStatusCode.ServiceUnavailable && failure.RetryAfter is not null))
-                {
-                    // Throttling or overload concerns every sender: hold all of this instance's calls back, not only this one.
-                    gate.Pause(failure.RetryAfter ?? TimeSpan.FromSeconds(1), failure.Code);
-                }
-
-                if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)
-                {
-                    // An expired or revoked token: renew it once, then give up (a second 401 is permanent).
-                    tokens.Invalidate(token);
-                    continue;
-                }
-
-                throw failure;
-            }
-        }
-    }
-
-    /// <summary>The text with every quotation of the key, as sent or as JSON escapes it, replaced by <c>[redacted]</c>.</summary>
-    private static string WithoutKey(string text, SensitiveString? key)
-    {
-        string? value = key?.Reveal();
-        if (string.IsNullOrEmpty(value))
-        {
-            return text;
-        }
-
-        foreach (string form in new[] { value, JsonEncodedText.Encode(value).ToString(), JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
-        {
-            text = text.Replace(form, "[redacted]", StringComparison.Ordinal);
-        }
-
-        return text;
-    }
-
-    private Uri BaseUrl()
-    {
-        // A base address without a trailing slash would lose its last segment when combined.
-        string value = Settings.FlowServiceUrl.AbsoluteUri;
-        return new Uri(value.EndsWith('/') ? value : value + "/");
-    }
-
     /// <summary><c>_links.next.href</c> may be absolute, or relative to the service (<c>/connections?…</c>).</summary>
     private string RelativeToBase(string href)
     {
+        string basePath = http.BaseAddress!.AbsoluteUri;
         if (Uri.TryCreate(href, UriKind.Absolute, out Uri? absolute) && absolute.Scheme is "http" or "https")
         {
-            string basePath = BaseUrl().AbsoluteUri;
             return absolute.AbsoluteUri.StartsWith(basePath, StringComparison.Ordinal)
                 ? absolute.AbsoluteUri[basePath.Length..]
                 : throw new AdobeServiceException("List connections", 200, "ForeignNextLink", "the next-page link points outside the Flow Service", isTransient: false, retryAfter: null, requestMayHaveSucceeded: false);
         }
 
         string trimmed = href.TrimStart('/');
-        string servicePath = BaseUrl().AbsolutePath.Trim('/');
+        string servicePath = http.BaseAddress.AbsolutePath.Trim('/');
         return trimmed.StartsWith(servicePath + "/", StringComparison.Ordinal) && servicePath.Length > 0
             ? trimmed[(servicePath.Length + 1)..]
             : trimmed;
     }
 
-    private static async Task<ConnectionIds> ReadIdsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The service's address with a trailing slash: without one, a relative request would lose its last segment.</summary>
+    internal static Uri BaseAddress(AdobeOptions settings)
     {
-        using JsonDocument document = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-        JsonElement root = document.RootElement;
-        string? id = root.TryGetProperty("id", out JsonElement idValue) ? idValue.GetString() : null;
-        string? etag = root.TryGetProperty("etag", out JsonElement etagValue) ? etagValue.GetString() : null;
-        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(etag))
-        {
-            throw new AdobeServiceException("Flow Service", (int)response.StatusCode, "InvalidResponse", "the response has no id or etag", isTransient: false, retryAfter: null, requestMayHaveSucceeded: true);
-        }
-
-        return new ConnectionIds(id, etag);
+        string value = settings.FlowServiceUrl.AbsoluteUri;
+        return new Uri(value.EndsWith('/') ? value : value + "/");
     }
 
-    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<ConnectionIds> ReadIdsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        IdsBody? body = await ReadJsonAsync(response, Json.IdsBody, cancellationToken).ConfigureAwait(false);
+        return !string.IsNullOrEmpty(body?.Id) && !string.IsNullOrEmpty(body.Etag)
+            ? new ConnectionIds(body.Id, body.Etag)
+            : throw new AdobeServiceException("Flow Service", (int)response.StatusCode, "InvalidResponse", "the response has no id or etag", isTransient: false, retryAfter: null, requestMayHaveSucceeded: true);
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         try
         {
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException)
         {
             throw new AdobeServiceException("Flow Service", (int)response.StatusCode, "InvalidResponse", "the response is not JSON", isTransient: true, retryAfter: null, requestMayHaveSucceeded: true);
         }
-    }
-
-    private static FlowConnection ParseConnection(JsonElement item)
-    {
-        static string? Text(JsonElement parent, string name) =>
-            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-        JsonElement spec = item.TryGetProperty("connectionSpec", out JsonElement s) ? s : default;
-        JsonElement auth = item.TryGetProperty("auth", out JsonElement a) ? a : default;
-        JsonElement authParams = auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("params", out JsonElement p) ? p : default;
-        long? createdAt = item.TryGetProperty("createdAt", out JsonElement c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null;
-        return new FlowConnection(
-            Text(item, "id") ?? "",
-            Text(item, "name"),
-            Text(item, "etag") ?? Text(item, "version"),
-            Text(spec, "id"),
-            Text(authParams, "url"),
-            Text(authParams, "servicePrincipalId"),
-            Text(authParams, "tenant"),
-            createdAt,
-            Text(item, "state"),
-            Text(item, "createdClient"),
-            Text(item, "updatedClient"));
-    }
-
-    private static void WriteAuth(Utf8JsonWriter writer, AdlsGen2AuthParams auth)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("specName", AdobeOptions.AdlsGen2AuthSpecName);
-        writer.WritePropertyName("params");
-        WriteParams(writer, auth);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteParams(Utf8JsonWriter writer, AdlsGen2AuthParams auth)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("url", auth.Url);
-        writer.WriteString("servicePrincipalId", auth.ServicePrincipalId);
-        writer.WriteString("servicePrincipalKey", auth.ServicePrincipalKey.Reveal());
-        writer.WriteString("tenant", auth.Tenant);
-        writer.WriteEndObject();
-    }
-
-    private static byte[] WriteJson(Action<Utf8JsonWriter> write)
-    {
-        using MemoryStream buffer = new();
-        using (Utf8JsonWriter writer = new(buffer))
-        {
-            write(writer);
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -97,13 +97,11 @@ public static class WorkflowServiceCollectionExtensions
         });
         services.TryAddSingleton<AccountRecordStore>();
 
-        // Adobe: the clients are singletons over named HttpClients; they carry no retry handler of their own,
-        // since retries are durable (see DurableRetry).
+        // Adobe: no retry handler anywhere, since retries are durable (see DurableRetry); timeouts are per request.
         services.AddHttpClient(ImsTokenProvider.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<AdobeTrafficGate>();
-        services.AddHttpClient(FlowServiceClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ImsTokenProvider>();
-        services.TryAddSingleton<FlowServiceClient>();
+        AddFlowServiceClient(services);
         services.TryAddSingleton<ConnectionOwnership>();
         services.TryAddSingleton<ConnectionReconciler>();
         services.TryAddSingleton<IPreflightChecker, PreflightChecker>();
@@ -121,6 +119,32 @@ public static class WorkflowServiceCollectionExtensions
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<RegistrySweeper>();
         return services;
+    }
+
+    /// <summary>
+    /// The Flow Service client, typed, over its pipeline: Adobe's headers and one token renewal (outermost), the traffic
+    /// gate, the per-request timeout with the call's log and metric, and the key's redaction from error bodies. The
+    /// gate and the token cache are singletons; the client holds nothing else, so singletons (the reconciler) keep the
+    /// instance they were given. Its handlers therefore live as long as the app (an infinite handler lifetime), and the
+    /// connections below them are renewed every few minutes instead, so DNS changes are still seen.
+    /// </summary>
+    private static void AddFlowServiceClient(IServiceCollection services)
+    {
+        services.TryAddTransient<AdobeHeadersHandler>();
+        services.TryAddTransient<AdobeTrafficGateHandler>();
+        services.TryAddTransient<FlowServiceCallHandler>();
+        services.TryAddTransient<SecretRedactionHandler>();
+        services.AddHttpClient<FlowServiceClient>(FlowServiceClient.HttpClientName, (sp, http) =>
+            {
+                http.BaseAddress = FlowServiceClient.BaseAddress(sp.GetRequiredService<IOptions<AdobeOptions>>().Value);
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<AdobeHeadersHandler>()
+            .AddHttpMessageHandler<AdobeTrafficGateHandler>()
+            .AddHttpMessageHandler<FlowServiceCallHandler>()
+            .AddHttpMessageHandler<SecretRedactionHandler>();
     }
 
     /// <summary>A vault client with the app's credential; a stand-in on loopback is trusted by its certificate only.</summary>
