@@ -40,9 +40,21 @@ public static partial class AdobeSimulatorEndpoints
         string? sandbox = http.Request.Headers["x-sandbox-name"].FirstOrDefault();
         string? authorization = http.Request.Headers.Authorization.FirstOrDefault();
         int status = 0;
+        DateTimeOffset? answered = null;
+        string? account = null;
+
+        // Taken as the answer starts to be written: the caller cannot have read it any earlier.
+        async Task<int> WriteAsync(HttpContext context, IResult result)
+        {
+            answered = DateTimeOffset.UtcNow;
+            await result.ExecuteAsync(context);
+            return context.Response.StatusCode;
+        }
+
         using IDisposable? inFlight = operation == SimulatedOperation.Token ? null : state.EnterCall();
         try
         {
+            account = await AccountOfAsync(http, state, operation);
             if (operation != SimulatedOperation.Token && inFlight is null)
             {
                 http.Response.Headers.RetryAfter = "1";
@@ -120,14 +132,33 @@ public static partial class AdobeSimulatorEndpoints
         {
             // Recorded after the work, with the arrival time: tests measure gaps between arrivals.
             int? retryAfter = int.TryParse(http.Response.Headers.RetryAfter.FirstOrDefault(), out int seconds) ? seconds : null;
-            state.Record(new RecordedCall(received, operation, http.Request.Method, http.Request.Path + http.Request.QueryString, sandbox, status, authorization) { RetryAfterSeconds = retryAfter });
+            state.Record(new RecordedCall(received, operation, http.Request.Method, http.Request.Path + http.Request.QueryString, sandbox, status, authorization)
+            {
+                RetryAfterSeconds = retryAfter,
+                AnsweredAt = answered,
+                AccountUrl = account,
+            });
         }
     }
 
-    private static async Task<int> WriteAsync(HttpContext http, IResult result)
+    /// <summary>
+    /// The storage account a Flow Service call concerns: the URL in a create's auth params (the body is buffered, so the
+    /// endpoint still reads it), else that of the connection its path names; null for a list.
+    /// </summary>
+    private static async Task<string?> AccountOfAsync(HttpContext http, SimulatorState state, SimulatedOperation operation)
     {
-        await result.ExecuteAsync(http);
-        return http.Response.StatusCode;
+        if (operation == SimulatedOperation.Create)
+        {
+            http.Request.EnableBuffering();
+            JsonNode? body = await ReadJsonAsync(http);
+            http.Request.Body.Position = 0;
+            if ((body as JsonObject)?["auth"]?["params"]?["url"] is JsonValue url && url.TryGetValue(out string? value))
+            {
+                return value;
+            }
+        }
+
+        return http.GetRouteValue("id") is string id ? state.AccountUrlOf(id) : null;
     }
 
     private static IResult FaultResult(SimulatedFault fault, HttpContext http)

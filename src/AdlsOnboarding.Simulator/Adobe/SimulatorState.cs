@@ -309,6 +309,15 @@ public sealed class SimulatorState
         }
     }
 
+    /// <summary>The storage account URL of a connection, deleted or not (null: no such id).</summary>
+    public string? AccountUrlOf(string id)
+    {
+        lock (_gate)
+        {
+            return _connections.FirstOrDefault(c => c.Id == id)?.Auth.Url;
+        }
+    }
+
     public List<SimulatedConnection> InSandbox(string sandbox)
     {
         lock (_gate)
@@ -454,4 +463,13 @@ public sealed record RecordedCall(DateTimeOffset ReceivedAt, SimulatedOperation 
 {
     /// <summary>The Retry-After the answer carried, in seconds.</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>When the simulator began to write its answer (the caller cannot have read it earlier); null: none was sent.</summary>
+    public DateTimeOffset? AnsweredAt { get; init; }
+
+    /// <summary>
+    /// The storage account URL the call concerns (a create's or update's auth params, else the connection its path
+    /// names); null for a list, which concerns the whole sandbox.
+    /// </summary>
+    public string? AccountUrl { get; init; }
 }
