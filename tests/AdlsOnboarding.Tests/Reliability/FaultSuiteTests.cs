@@ -34,9 +34,12 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         harness.Adobe.State.ChaosRate = 0.25;
         harness.KeyVault!.State.ChaosRate = 0.3;
         harness.TableProxy!.FaultRate = 0.2;
-        // Two 429s whatever chaos picks, so there is always a Retry-After to check against.
-        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Throttle(1));
-        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Throttle(2));
+        // Two 429s whatever chaos picks, so there is always a Retry-After to check against, longer than the host's
+        // own way back to the same account takes, so that ignoring it shows: a throttled create comes back through a
+        // durable retry (a timer, a key read, a list); a throttled credential test is followed at once, in the same
+        // activity, by the explore call.
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Throttle(5));
+        harness.Adobe.State.EnqueueFault(SimulatedOperation.Test, SimulatedFault.Throttle(5));
         List<string> responses = [];
 
         ApiResponse[] accepted = await harness.PostManyAsync("fault", n);
@@ -76,6 +79,11 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             .Where(p => p.Next.ReceivedAt < p.Throttle.AnsweredAt!.Value + TimeSpan.FromSeconds(p.Throttle.RetryAfterSeconds!.Value))
             .Select(p => $"{p.Throttle.AccountUrl}: {p.Throttle.Operation} answered {p.Throttle.Status} with Retry-After {p.Throttle.RetryAfterSeconds} s at {p.Throttle.AnsweredAt:O}, "
                 + $"then {p.Next.Operation} {p.Next.Path} arrived {(p.Next.ReceivedAt - p.Throttle.AnsweredAt!.Value).TotalMilliseconds:0} ms later")];
+        foreach ((RecordedCall throttle, RecordedCall next) in checkedThrottles)
+        {
+            output.WriteLine($"Retry-After {throttle.RetryAfterSeconds} s ({throttle.Operation} {throttle.Status}); the account's next call {(next.ReceivedAt - throttle.AnsweredAt!.Value).TotalMilliseconds:0} ms after the answer");
+        }
+
         int undercut = undercuts.Count;
         Assert.True(checkedThrottles.Count >= 1, "no throttled call of an account was followed by another call of it");
         Assert.True(undercuts.Count == 0, string.Join("\n", undercuts));
