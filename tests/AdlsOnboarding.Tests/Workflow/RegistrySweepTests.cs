@@ -119,7 +119,13 @@ public sealed class RegistrySweepTests
     [Fact]
     public async Task Sweep_TransientFailure_RetriedOnceDue()
     {
-        await using WorkflowHarness harness = await StartAsync(s => s["Onboarding:MaxAttempts"] = "1");
+        // The sweep right after the failure must come before the failure is due again: with the suite's 1 s backoff
+        // that held only if the end of the onboarding, a record read and the sweep took less than 1 s.
+        await using WorkflowHarness harness = await StartAsync(s =>
+        {
+            s["Onboarding:MaxAttempts"] = "1";
+            s["Sweep:RetryBackoff"] = "00:00:15";
+        });
         harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Unavailable());
         await RegisterAsync(harness, "transient");
         await SweepAsync(harness);
@@ -127,7 +133,8 @@ public sealed class RegistrySweepTests
         AccountRecord failed = (await harness.RecordAsync("prod", "transient"))!;
 
         SweepReport tooEarly = await SweepAsync(harness);
-        await Task.Delay(failed.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+        TimeSpan untilDue = failed.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        await Task.Delay(untilDue > TimeSpan.Zero ? untilDue : TimeSpan.Zero);
         SweepReport due = await SweepAsync(harness);
         await harness.WaitAsync("onboard-prod-transient");
 
