@@ -86,6 +86,25 @@ public sealed class AdobeSimulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Calls_Recorded_WithTheAccountTheyConcernAndWhenTheAnswerLeft()
+    {
+        // For the suites' Retry-After checks: a throttled create is still attributed (its body is read before it is
+        // refused, and the create after it still reads its body), calls by id carry their connection's account, a list none.
+        _sim.State.EnqueueFault(SimulatedOperation.Create, SimulatedFault.Throttle(3));
+        var (throttled, _, _) = await SendAsync(Request(HttpMethod.Post, "/connections", Create(url: "https://first.dfs.core.windows.net")));
+        var (createdStatus, created, _) = await SendAsync(Request(HttpMethod.Post, "/connections", Create(url: "https://first.dfs.core.windows.net")));
+        await SendAsync(Request(HttpMethod.Get, $"/connections/{created.GetProperty("id").GetString()}/test"));
+        await SendAsync(Request(HttpMethod.Get, "/connections"));
+
+        RecordedCall[] calls = [.. _sim.State.Calls.Where(c => c.Operation != SimulatedOperation.Token)];
+        Assert.Equal((HttpStatusCode)429, throttled);
+        Assert.Equal(HttpStatusCode.Created, createdStatus);
+        Assert.Equal(["https://first.dfs.core.windows.net", "https://first.dfs.core.windows.net", "https://first.dfs.core.windows.net", null], calls.Select(c => c.AccountUrl));
+        Assert.Equal(3, calls[0].RetryAfterSeconds);
+        Assert.All(calls, c => Assert.True(c.AnsweredAt >= c.ReceivedAt, $"{c.Operation} answered {c.AnsweredAt:O}, received {c.ReceivedAt:O}"));
+    }
+
+    [Fact]
     public async Task Create_ServiceToken_CreatedClientAndCreatedByAreTheTokensImsClient()
     {
         // Adobe: createdClient is the IMS client that made the connection; for a service token createdBy is the same.
