@@ -51,8 +51,14 @@ internal sealed class CountingProxy : IAsyncDisposable
 
     public int TablePort { get; private set; }
 
-    /// <summary>An Azurite connection string that goes through the proxy.</summary>
-    public string ConnectionString =>
+    /// <summary>
+    /// <c>--direct</c>: hand out Azurite's own endpoints, so nothing goes through the proxy and nothing is counted (for
+    /// wall times without the proxy's loopback hop; the request counts come from a run without it).
+    /// </summary>
+    public bool Direct { get; set; }
+
+    /// <summary>An Azurite connection string that goes through the proxy (Azurite's own with <see cref="Direct"/>).</summary>
+    public string ConnectionString => Direct ? Settings.Azurite :
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
     public RequestCounts Snapshot() => new(Interlocked.Read(ref _blob), Interlocked.Read(ref _queue), Interlocked.Read(ref _table), Interlocked.Read(ref _account));
