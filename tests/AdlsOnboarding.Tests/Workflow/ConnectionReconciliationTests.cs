@@ -16,7 +16,11 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private SimulatedConnection Existing(string name, string url, string clientId = "11111111-2222-3333-4444-555555555555", long createdAt = 1000) => Adobe.Add(new SimulatedConnection
+    private SimulatedConnection Existing(string name, string url, string clientId = "11111111-2222-3333-4444-555555555555", long createdAt = 1000) =>
+        Adobe.Add(Someone(name, url, clientId, createdAt));
+
+    /// <summary>An ADLS Gen2 connection in prod made by someone else, with their key.</summary>
+    private static SimulatedConnection Someone(string name, string url, string clientId = "99999999-2222-3333-4444-555555555555", long createdAt = 1000) => new()
     {
         Id = Guid.NewGuid().ToString(),
         Sandbox = "prod",
@@ -27,7 +31,7 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         Auth = new SimulatedAuthParams(url, clientId, "someone-elses-key", "contoso.onmicrosoft.com"),
         Etag = SimulatorState.NewEtag(),
         CreatedAt = createdAt,
-    });
+    };
 
     private int Calls(SimulatedOperation operation) => Adobe.Calls.Count(c => c.Operation == operation);
 
@@ -182,7 +186,7 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         await using WorkflowHarness lean = await WorkflowHarness.StartAsync(s => s["Onboarding:AdoptExistingConnections"] = "false");
         for (int i = 0; i < 240; i++)
         {
-            lean.Adobe.State.Add(Other($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
+            lean.Adobe.State.Add(Someone($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
         }
 
         (_, OnboardingOutcome outcome) = await lean.OnboardAsync(WorkflowHarness.Request("lean"));
@@ -216,7 +220,7 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         SimulatedConnection other = Existing("hand-made", "https://refused.dfs.core.windows.net");
         for (int i = 0; i < 120; i++)
         {
-            Adobe.Add(Other($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
+            Adobe.Add(Someone($"team-{i:D3}", $"https://team{i:D3}.dfs.core.windows.net"));
         }
 
         (_, OnboardingOutcome conflict) = await _harness.OnboardAsync(WorkflowHarness.Request("refused"));
@@ -230,17 +234,4 @@ public sealed class ConnectionReconciliationTests : IAsyncLifetime
         Assert.Contains(Adobe.Calls, c => c.Operation == SimulatedOperation.List && c.Status == 400);
         Assert.Contains(Adobe.Calls, c => c.Operation == SimulatedOperation.List && c.Status == 200 && c.Path.Contains("continuationToken", StringComparison.Ordinal));
     }
-
-    private static SimulatedConnection Other(string name, string url) => new()
-    {
-        Id = Guid.NewGuid().ToString(),
-        Sandbox = "prod",
-        Name = name,
-        ConnectionSpecId = "b3ba5556-48be-44b7-8b85-ff2b69b46dc4",
-        ConnectionSpecVersion = "1.0",
-        SpecName = "Basic Authentication for adls-gen2",
-        Auth = new SimulatedAuthParams(url, "99999999-2222-3333-4444-555555555555", "another-teams-key", "contoso.onmicrosoft.com"),
-        Etag = SimulatorState.NewEtag(),
-        CreatedAt = 1000,
-    };
 }
