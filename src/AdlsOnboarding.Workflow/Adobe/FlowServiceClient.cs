@@ -54,6 +54,18 @@ public sealed class FlowServiceClient(HttpClient http, IOptions<AdobeOptions> op
     }
 
     /// <summary>
+    /// The ADLS Gen2 connections of the sandbox with <paramref name="name"/> or pointing at <paramref name="url"/>:
+    /// <see cref="FindConnectionsByNameAsync"/> and <see cref="FindConnectionsByUrlAsync"/> in parallel, each connection once.
+    /// </summary>
+    public async Task<IReadOnlyList<FlowConnection>> FindConnectionsByNameOrUrlAsync(string sandbox, string name, string url, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<FlowConnection>[] found = await Task.WhenAll(
+            FindConnectionsByNameAsync(sandbox, name, cancellationToken),
+            FindConnectionsByUrlAsync(sandbox, url, cancellationToken)).ConfigureAwait(false);
+        return [.. found.SelectMany(c => c).DistinctBy(c => c.Id)];
+    }
+
+    /// <summary>
     /// The ADLS Gen2 connections of the sandbox that point at <paramref name="url"/> (a canonical account URL, no trailing
     /// <c>/</c>): <c>GET /connections?property=auth.params.url==U&amp;property=connectionSpec.id==S</c>, once for the URL and
     /// once for the URL with a trailing <c>/</c> (both forms are valid in a connection), in parallel. Adobe filters on any

@@ -152,10 +152,8 @@ public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowSer
             return new DeletionResult(null, DeletionAction.NoConnection);
         }
 
-        IReadOnlyList<FlowConnection>[] found = await Task.WhenAll(
-            flowService.FindConnectionsByNameAsync(input.Sandbox, record.ConnectionName, cancellationToken),
-            flowService.FindConnectionsByUrlAsync(input.Sandbox, url, cancellationToken)).ConfigureAwait(false);
-        List<FlowConnection> ours = [.. found.SelectMany(c => c).DistinctBy(c => c.Id)
+        IReadOnlyList<FlowConnection> found = await flowService.FindConnectionsByNameOrUrlAsync(input.Sandbox, record.ConnectionName, url, cancellationToken).ConfigureAwait(false);
+        List<FlowConnection> ours = [.. found
             .Where(c => ownership.IsOurCreate(c, record.ConnectionName, url, record.ClientId, record.Tenant))
             .OrderBy(c => c.CreatedAt ?? long.MaxValue).ThenBy(c => c.Id, StringComparer.Ordinal)];
         if (ours.Count == 0)

@@ -178,10 +178,8 @@ public sealed class ConnectionReconciler(
         // No connection of ours is known: look up the sandbox's ADLS Gen2 connections with this name and with this URL
         // (filtered by Adobe, in parallel: a constant number of calls however many connections the sandbox has), to find
         // the result of a create of ours whose answer was lost, and anything of someone else's in the way.
-        IReadOnlyList<FlowConnection>[] found = await Task.WhenAll(
-            flowService.FindConnectionsByNameAsync(request.Sandbox, request.ConnectionName, cancellationToken),
-            flowService.FindConnectionsByUrlAsync(request.Sandbox, request.StorageAccountUrl, cancellationToken)).ConfigureAwait(false);
-        List<FlowConnection> clashing = found.SelectMany(c => c).DistinctBy(c => c.Id).Where(c => ConnectionOwnership.Clashes(c, request)).ToList();
+        IReadOnlyList<FlowConnection> found = await flowService.FindConnectionsByNameOrUrlAsync(request.Sandbox, request.ConnectionName, request.StorageAccountUrl, cancellationToken).ConfigureAwait(false);
+        List<FlowConnection> clashing = found.Where(c => ConnectionOwnership.Clashes(c, request)).ToList();
         if (record is { CreatePending: true })
         {
             List<FlowConnection> ours = clashing.Where(c => ownership.IsOurCreate(c, request)).ToList();

@@ -140,7 +140,6 @@ public sealed class OnboardAccountActivity(
             run,
             new ConnectedAccount(connection.ConnectionId, connection.Etag, secret.Version, connection.Action, connection.CredentialTestPassed, input.Attempt, connection.Warning, rotatedAt)
             { AdobeCanList = connection.AdobeCanList, CreatedClient = reconciled.CreatedClient, KeySent = reconciled.KeySent },
-            recordExists: true,
             cancellationToken).ConfigureAwait(false);
         // What the record says now: Pending, not Connected, when the registration changed during the run (superseded).
         metrics.Completed(request.Sandbox, written.ToString(), null, input.Attempt);

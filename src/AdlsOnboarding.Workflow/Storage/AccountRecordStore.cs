@@ -60,13 +60,6 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
     /// connection is recorded even when the registration changed meanwhile (<see cref="WriteRunAsync"/>).
     /// </summary>
     public Task<OnboardingStatus> MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, CancellationToken cancellationToken = default) =>
-        MarkConnectedAsync(run, connected, recordExists: false, cancellationToken);
-
-    /// <summary>
-    /// As above. <paramref name="recordExists"/> (the caller wrote the record earlier in the same run) no longer saves
-    /// the read: the mark must see the registration revision, or it could overwrite a newer registration.
-    /// </summary>
-    public Task<OnboardingStatus> MarkConnectedAsync(OnboardingRun run, ConnectedAccount connected, bool recordExists, CancellationToken cancellationToken = default) =>
         WriteRunAsync(
             run,
             OnboardingStatus.Connected,
