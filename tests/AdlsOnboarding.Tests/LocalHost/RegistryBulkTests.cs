@@ -36,6 +36,9 @@ public sealed class RegistryBulkTests
             // explore): the last accounts wait minutes for their turn on a loaded machine. The harness's one-minute
             // bound on retrying (kept short for tests that exhaust it) would fail them; the product's default is 1 h.
             s["Onboarding:MaxTotalRetryTime"] = "00:10:00";
+            // A 429 from Adobe's rate limit is a counted attempt: one account met eight in a row once (the harness's
+            // 8), so the attempt bound is as generous as the time bound.
+            s["Onboarding:MaxAttempts"] = "30";
         });
         harness.Http.DefaultRequestHeaders.Add("x-functions-key", "bulk-key");
         // Adobe allows fewer calls per second than the host's own limit, so it does throttle.
