@@ -2,6 +2,7 @@
 # Starts or stops Azurite (blob 10000, queue 10001, table 10002 on 127.0.0.1, in memory) for local runs and tests.
 #   scripts/azurite.sh start   # installs it from npm (tools/azurite) if needed; no-op if something already listens
 #   scripts/azurite.sh stop    # stops the instance this script started
+#   scripts/azurite.sh install # only installs it (the benchmark starts fresh instances of its own)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE_DIR="$ROOT/.azurite"
@@ -10,16 +11,23 @@ BIN="$ROOT/tools/azurite/node_modules/.bin/azurite"
 
 listening() { (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; }
 
+install() {
+  if [ ! -x "$BIN" ]; then
+    echo "azurite: installing from npm (tools/azurite)"
+    (cd "$ROOT/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 case "${1:-}" in
+  install)
+    install
+    ;;
   start)
     if listening; then
       echo "azurite: already listening on 127.0.0.1:10002"
       exit 0
     fi
-    if [ ! -x "$BIN" ]; then
-      echo "azurite: installing from npm (tools/azurite)"
-      (cd "$ROOT/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error)
-    fi
+    install
     mkdir -p "$STATE_DIR"
     # setsid: Azurite gets its own process group, so stopping it never touches the caller.
     setsid "$BIN" --silent --inMemoryPersistence --skipApiVersionCheck --disableProductStyleUrl \
@@ -46,7 +54,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|install" >&2
     exit 2
     ;;
 esac

@@ -5,9 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-started=0
-if ! (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then scripts/azurite.sh start; started=1; fi
-cleanup() { if [ "$started" = 1 ]; then scripts/azurite.sh stop; fi; }
-trap cleanup EXIT
+# Each phase starts a fresh Azurite of its own on free ports (the shared one on 10000-10002 is not used).
+scripts/azurite.sh install
 dotnet build tests/AdlsOnboarding.Benchmark -c Release -nologo -v q -clp:ErrorsOnly
 dotnet tests/AdlsOnboarding.Benchmark/bin/Release/net10.0/AdlsOnboarding.Benchmark.dll "$@"

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Benchmark;
 
-internal sealed record BareFigures(double WallSeconds, double PerSecond, double CpuSeconds, RequestCounts Requests);
+internal sealed record BareFigures(double WallSeconds, double PerSecond, double CpuSeconds, double AzuriteCpuSeconds, RequestCounts Requests);
 
 /// <summary>
 /// The engine alone, at the onboarding's minimum shape: a native <see cref="TaskHubWorker"/> (DurableTask.Core, no
@@ -47,7 +47,7 @@ internal static class BareEngineRun
         await Task.Delay(Settings.Settle);
 
         RequestCounts before = proxy.Snapshot();
-        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime, azuriteCpu0 = ProcessStats.Cpu(proxy.Upstream!.Id);
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         using SemaphoreSlim parallel = new(64);
         await Task.WhenAll(Enumerable.Range(0, settings.N).Select(async i =>
@@ -63,7 +63,7 @@ internal static class BareEngineRun
             }
         }));
 
-        TableClient instances = new(Settings.Azurite, hub + "Instances");
+        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
         DateTimeOffset last = t0;
         Stopwatch waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(30))
@@ -80,14 +80,15 @@ internal static class BareEngineRun
                 break;
             }
 
-            await Task.Delay(250);
+            await Task.Delay(Settings.CompletionPoll);
         }
 
         RequestCounts requests = proxy.Snapshot() - before;
         double seconds = (last - t0).TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;
         await worker.StopAsync(isForced: true);
-        return new BareFigures(seconds, settings.N / seconds, cpu, requests);
+        return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests);
     }
 
     internal sealed class BareOnboarding : TaskOrchestration<int, int>

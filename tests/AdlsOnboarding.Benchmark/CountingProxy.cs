@@ -57,9 +57,13 @@ internal sealed class CountingProxy : IAsyncDisposable
     /// </summary>
     public bool Direct { get; set; }
 
+    /// <summary>The Azurite requests go to: each phase sets its own fresh one.</summary>
+    public AzuriteProcess? Upstream { get; set; }
+
+    private AzuriteProcess Azurite => Upstream ?? throw new InvalidOperationException("No Azurite for this phase.");
+
     /// <summary>An Azurite connection string that goes through the proxy (Azurite's own with <see cref="Direct"/>).</summary>
-    public string ConnectionString => Direct ? Settings.Azurite :
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+    public string ConnectionString => Direct ? Azurite.ConnectionString : AzuriteProcess.ConnectionStringFor(BlobPort, QueuePort, TablePort);
 
     public RequestCounts Snapshot() => new(Interlocked.Read(ref _blob), Interlocked.Read(ref _queue), Interlocked.Read(ref _table), Interlocked.Read(ref _account));
 
@@ -85,13 +89,14 @@ internal sealed class CountingProxy : IAsyncDisposable
     private async Task ForwardAsync(HttpContext context)
     {
         int port = context.Connection.LocalPort;
-        int upstreamPort = port == BlobPort ? 10000 : port == QueuePort ? 10001 : 10002;
+        AzuriteProcess azurite = Azurite;
+        int upstreamPort = port == BlobPort ? azurite.BlobPort : port == QueuePort ? azurite.QueuePort : azurite.TablePort;
         string path = context.Request.Path.Value ?? "";
-        if (upstreamPort == 10000)
+        if (port == BlobPort)
         {
             Interlocked.Increment(ref _blob);
         }
-        else if (upstreamPort == 10001)
+        else if (port == QueuePort)
         {
             Interlocked.Increment(ref _queue);
         }

@@ -65,7 +65,7 @@ internal static class OnboardingRun
         await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
         await Task.Delay(Settings.Settle);
         RequestCounts before = proxy.Snapshot();
-        int? azurite = ProcessStats.AzuritePid();
+        int? azurite = proxy.Upstream?.Id;
         TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
 
         using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
@@ -106,7 +106,7 @@ internal static class OnboardingRun
             }
         }));
 
-        TableClient records = new(Settings.Azurite, table);
+        TableClient records = new(proxy.Upstream!.ConnectionString, table);
         List<TableEntity> connected = [];
         while (wall.Elapsed < TimeSpan.FromMinutes(30))
         {
@@ -129,12 +129,12 @@ internal static class OnboardingRun
                 break;
             }
 
-            await Task.Delay(250);
+            await Task.Delay(Settings.CompletionPoll);
         }
 
         // The engine's last episodes (completing the orchestrations) belong to the run: count until every instance completed.
-        TableClient instances = new(Settings.Azurite, hub + "Instances");
-        for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(250))
+        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
+        for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(Settings.CompletionPoll))
         {
             int completed = 0;
             await foreach (TableEntity _ in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey"]))

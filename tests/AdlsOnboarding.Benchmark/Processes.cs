@@ -56,33 +56,6 @@ internal static class ProcessStats
         return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
     }
 
-    /// <summary>Azurite's process (node running azurite), if it runs on this machine.</summary>
-    public static int? AzuritePid()
-    {
-        foreach (string dir in Directory.GetDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out int pid))
-            {
-                try
-                {
-                    string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                    if (cmdline.Contains("azurite", StringComparison.Ordinal) && cmdline.Contains("node", StringComparison.Ordinal))
-                    {
-                        return pid;
-                    }
-                }
-                catch (IOException)
-                {
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
-            }
-        }
-
-        return null;
-    }
-
     public static int FreePort()
     {
         using TcpListener listener = new(System.Net.IPAddress.Loopback, 0);
@@ -132,5 +105,111 @@ internal static class ProcessStats
         }
 
         throw new TimeoutException($"{url} did not answer");
+    }
+}
+
+/// <summary>
+/// An Azurite of the benchmark's own (in memory, silent, free loopback ports), started fresh for each phase: Azurite's
+/// in-memory store grows slower per request as it fills, so a phase that ran on the store an earlier phase (or a test
+/// run) had filled would pay for their data, and the order of the phases would decide the comparison.
+/// </summary>
+internal sealed class AzuriteProcess : IAsyncDisposable
+{
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, int blob, int queue, int table)
+    {
+        _process = process;
+        (BlobPort, QueuePort, TablePort) = (blob, queue, table);
+    }
+
+    public int Id => _process.Id;
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public int TablePort { get; }
+
+    public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    public static string ConnectionStringFor(int blob, int queue, int table) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
+
+    public static async Task<AzuriteProcess> StartAsync(Settings settings)
+    {
+        string bin = Path.Combine(settings.Root, "tools", "azurite", "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(bin))
+        {
+            throw new InvalidOperationException($"{bin} not found: scripts/benchmark.sh installs Azurite (scripts/azurite.sh install).");
+        }
+
+        (int blob, int queue, int table) = (ProcessStats.FreePort(), ProcessStats.FreePort(), ProcessStats.FreePort());
+        string location = Path.Combine(Path.GetTempPath(), "bench-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(location);
+        ProcessStartInfo start = new("node",
+        [
+            bin, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
+        ])
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = location,
+        };
+        Process process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"  [azurite] {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        AzuriteProcess azurite = new(process, blob, queue, table);
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using TcpClient probe = new();
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, table);
+                using TcpClient probeQueue = new();
+                await probeQueue.ConnectAsync(System.Net.IPAddress.Loopback, queue);
+                using TcpClient probeBlob = new();
+                await probeBlob.ConnectAsync(System.Net.IPAddress.Loopback, blob);
+                return azurite;
+            }
+            catch (SocketException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"Azurite exited with {process.ExitCode} before it listened.");
+                }
+
+                await Task.Delay(200);
+            }
+            catch (SocketException)
+            {
+                throw new TimeoutException("Azurite did not listen within 60 s.");
+            }
+        }
+    }
+
+    /// <summary>TERM, a short wait, then KILL: Azurite ignores TERM for long once clients have connected.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+            using CancellationTokenSource wait = new(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        _process.Dispose();
     }
 }
