@@ -30,7 +30,8 @@ case "${1:-}" in
     install
     mkdir -p "$STATE_DIR"
     # setsid: Azurite gets its own process group, so stopping it never touches the caller.
-    setsid "$BIN" --silent --inMemoryPersistence --skipApiVersionCheck --disableProductStyleUrl \
+    # --disableTelemetry: Azurite 3.33+ otherwise reports every request to Application Insights (an internet address).
+    setsid "$BIN" --silent --disableTelemetry --inMemoryPersistence --skipApiVersionCheck --disableProductStyleUrl \
       --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
       >"$STATE_DIR/azurite.log" 2>&1 < /dev/null &
     echo $! >"$PID_FILE"

@@ -65,6 +65,31 @@ internal sealed class CountingProxy : IAsyncDisposable
     /// <summary>An Azurite connection string that goes through the proxy (Azurite's own with <see cref="Direct"/>).</summary>
     public string ConnectionString => Direct ? Azurite.ConnectionString : AzuriteProcess.ConnectionStringFor(BlobPort, QueuePort, TablePort);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _kinds = new();
+
+    /// <summary>Requests by kind (method, service, what the path names), for <c>--breakdown</c>.</summary>
+    public IReadOnlyDictionary<string, long> Kinds() => new Dictionary<string, long>(_kinds);
+
+    private static string KindOf(string service, string method, string path, string query)
+    {
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string resource = parts.Length > 1 ? parts[1] : "";
+        if (service == "table")
+        {
+            string table = resource.Split('(')[0];
+            string suffix = table.EndsWith("Instances", StringComparison.Ordinal) ? "Instances" : table.EndsWith("History", StringComparison.Ordinal) ? "History" : table.StartsWith("bench", StringComparison.Ordinal) ? "account" : table;
+            return $"table {method} {suffix}{(resource.Contains('(') ? "(key)" : "")}{(query.Contains("$filter", StringComparison.Ordinal) ? " filter" : "")}";
+        }
+
+        if (service == "queue")
+        {
+            string queue = resource.Contains("-control-", StringComparison.Ordinal) ? "control" : resource.Contains("-workitems", StringComparison.Ordinal) ? "workitems" : resource;
+            return $"queue {method} {queue}{(parts.Length > 2 ? "/" + (parts.Length > 3 ? "messages/id" : parts[2]) : "")}{(query.Contains("popreceipt", StringComparison.OrdinalIgnoreCase) ? " popreceipt" : "")}";
+        }
+
+        return $"blob {method} {(parts.Length > 2 ? "blob" : "container")}{(query.Contains("comp=lease", StringComparison.Ordinal) ? " lease" : "")}";
+    }
+
     public RequestCounts Snapshot() => new(Interlocked.Read(ref _blob), Interlocked.Read(ref _queue), Interlocked.Read(ref _table), Interlocked.Read(ref _account));
 
     public static async Task<CountingProxy> StartAsync()
@@ -92,6 +117,7 @@ internal sealed class CountingProxy : IAsyncDisposable
         AzuriteProcess azurite = Azurite;
         int upstreamPort = port == BlobPort ? azurite.BlobPort : port == QueuePort ? azurite.QueuePort : azurite.TablePort;
         string path = context.Request.Path.Value ?? "";
+        _kinds.AddOrUpdate(KindOf(port == BlobPort ? "blob" : port == QueuePort ? "queue" : "table", context.Request.Method, path, context.Request.QueryString.Value ?? ""), 1, (_, n) => n + 1);
         if (port == BlobPort)
         {
             Interlocked.Increment(ref _blob);

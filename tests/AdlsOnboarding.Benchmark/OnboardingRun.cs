@@ -9,7 +9,7 @@ namespace AdlsOnboarding.Benchmark;
 internal sealed record OnboardingFigures(
     int N, double WallSeconds, double PerSecond, double P50, double P95, double P99, double CallsPerOnboarding, int Throttled,
     int PeakAdobeConcurrency, int Connections, int DistinctAccounts, double HostCpuSeconds, double HostPeakMiB, double AzuriteCpuSeconds, double AzuritePeakMiB,
-    RequestCounts Requests, double RequestsPerStatusPoll);
+    RequestCounts Requests, double RequestsPerStatusPoll, double AcceptSeconds, double StandInsCpuSeconds, double BenchmarkCpuSeconds);
 
 /// <summary>N onboardings through the local host's public API (a process of its own) against the simulator (another).</summary>
 internal static class OnboardingRun
@@ -61,11 +61,13 @@ internal static class OnboardingRun
             ["Preflight__LoopbackCertificateThumbprint"] = thumbprint,
         };
         await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);
+        Console.WriteLine($"  local host: pid {host.Id}");
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
         await Task.Delay(Settings.Settle);
         RequestCounts before = proxy.Snapshot();
         int? azurite = proxy.Upstream?.Id;
+        TimeSpan simCpu0 = ProcessStats.Cpu(sim.Id), standInCpu0 = ProcessStats.Cpu(standIn.Id), ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
 
         using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
@@ -106,6 +108,7 @@ internal static class OnboardingRun
             }
         }));
 
+        double acceptSeconds = wall.Elapsed.TotalSeconds;
         TableClient records = new(proxy.Upstream!.ConnectionString, table);
         List<TableEntity> connected = [];
         while (wall.Elapsed < TimeSpan.FromMinutes(30))
@@ -163,6 +166,8 @@ internal static class OnboardingRun
         double wallSeconds = (last - t0).TotalSeconds;
         double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
         TimeSpan hostCpu = ProcessStats.Cpu(host.Id) - hostCpu0;
+        double otherCpu = (ProcessStats.Cpu(sim.Id) - simCpu0 + (ProcessStats.Cpu(standIn.Id) - standInCpu0)).TotalSeconds;
+        double ownCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu0).TotalSeconds;
         TimeSpan azuriteCpu = azurite is { } a1 ? ProcessStats.Cpu(a1) - azuriteCpu0 : TimeSpan.Zero;
         using HttpClient simHttp = new() { BaseAddress = simBase };
         JsonElement stats = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
@@ -172,7 +177,7 @@ internal static class OnboardingRun
             stats.GetProperty("calls").GetInt32() / (double)settings.N, stats.GetProperty("throttled").GetInt32(), stats.GetProperty("peakConcurrentCalls").GetInt32(),
             stats.GetProperty("connections").GetInt32(), stats.GetProperty("distinctAccounts").GetInt32(),
             hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN,
-            requests, perPoll);
+            requests, perPoll, acceptSeconds, otherCpu, ownCpu);
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

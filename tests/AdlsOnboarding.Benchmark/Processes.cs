@@ -150,7 +150,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         Directory.CreateDirectory(location);
         ProcessStartInfo start = new("node",
         [
-            bin, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            bin, "--silent", "--disableTelemetry", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ])

@@ -20,6 +20,7 @@ if (settings.Direct)
 // Each measured phase runs on a fresh Azurite of its own (AzuriteProcess): no phase pays for another's data.
 async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
 {
+    IReadOnlyDictionary<string, long> kinds0 = proxy.Kinds();
     await using AzuriteProcess azurite = await AzuriteProcess.StartAsync(settings);
     proxy.Upstream = azurite;
     try
@@ -29,13 +30,33 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
     finally
     {
         proxy.Upstream = null;
+        if (args.Contains("--breakdown"))
+        {
+            foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
+            {
+                long delta = count - kinds0.GetValueOrDefault(kind);
+                if (delta > 0)
+                {
+                    Console.WriteLine($"  {kind,-50} {delta / (double)settings.N,8:F2} per onboarding");
+                }
+            }
+        }
     }
 }
 
-if (args.Contains("--bare-only"))
+// --only bare | --only workflow: one phase, its main figures (for investigating one side; no targets checked).
+string? only = Array.IndexOf(args, "--only") is int at && at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+if (only == "bare")
 {
-    BareFigures only = await OnFreshAzurite(() => BareEngineRun.RunAsync(settings, proxy));
-    Console.WriteLine($"bare engine: wall {only.WallSeconds:F1} s, {only.PerSecond:F1}/s, Azurite CPU {only.AzuriteCpuSeconds / settings.N * 1000:F1} ms and {only.Requests.Engine / (double)settings.N:F1} requests per orchestration");
+    BareFigures alone = await OnFreshAzurite(() => BareEngineRun.RunAsync(settings, proxy));
+    Console.WriteLine($"bare engine: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms and {alone.Requests.Engine / (double)settings.N:F1} requests per orchestration");
+    return 0;
+}
+
+if (only == "workflow")
+{
+    OnboardingFigures alone = await OnFreshAzurite(() => OnboardingRun.RunAsync(settings, settings.LatencyMs, settings.Cap, "lat", proxy));
+    Console.WriteLine($"workflow: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, p50 {alone.P50:F1} s, all {settings.N} accepted in {alone.AcceptSeconds:F1} s; per onboarding: host CPU {alone.HostCpuSeconds / settings.N * 1000:F1} ms, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms, simulator + Entra/blob stand-in CPU {alone.StandInsCpuSeconds / settings.N * 1000:F1} ms, benchmark process CPU {alone.BenchmarkCpuSeconds / settings.N * 1000:F1} ms, {alone.Requests.Engine / (double)settings.N:F1} engine + {alone.Requests.AccountTable / (double)settings.N:F1} account-table requests, {alone.CallsPerOnboarding:F2} Flow Service calls");
     return 0;
 }
 
@@ -64,6 +85,7 @@ report.AppendLine($"| Profile: Adobe latency {settings.LatencyMs} ms, cap {setti
 report.AppendLine("|---|---|");
 report.AppendLine($"| wall time | {adobe.WallSeconds:F1} s |");
 report.AppendLine($"| onboardings/s | {adobe.PerSecond:F1} |");
+report.AppendLine($"| all N accepted (202) after | {adobe.AcceptSeconds:F1} s |");
 report.AppendLine($"| start-to-connected p50 / p95 / p99 | {adobe.P50:F1} / {adobe.P95:F1} / {adobe.P99:F1} s |");
 report.AppendLine($"| Flow Service calls per onboarding (simulator's count) | {adobe.CallsPerOnboarding:F2} |");
 report.AppendLine($"| 429s from the cap | {adobe.Throttled} |");
@@ -71,6 +93,7 @@ report.AppendLine($"| peak concurrent Flow Service calls | {adobe.PeakAdobeConcu
 report.AppendLine($"| connections / distinct accounts | {adobe.Connections} / {adobe.DistinctAccounts} |");
 report.AppendLine($"| host CPU per onboarding / peak memory | {adobe.HostCpuSeconds / n * 1000:F1} ms / {adobe.HostPeakMiB:F0} MiB |");
 report.AppendLine($"| Azurite CPU per onboarding / peak memory | {adobe.AzuriteCpuSeconds / n * 1000:F1} ms / {adobe.AzuritePeakMiB:F0} MiB |");
+report.AppendLine($"| CPU per onboarding of the stand-ins (Flow Service simulator, Entra + blob stand-in) / of the benchmark process (client, observer, proxy) | {adobe.StandInsCpuSeconds / n * 1000:F1} ms / {adobe.BenchmarkCpuSeconds / n * 1000:F1} ms |");
 report.AppendLine($"| Adobe bound N × calls × latency ÷ cap | {bound:F1} s |");
 report.AppendLine($"| bare engine wall (same N, one no-op activity) | {bare.WallSeconds:F1} s |");
 report.AppendLine($"| sequential client: s per account (sample {settings.SequentialSample}) / projected for N | {seqPerAccount:F3} s / {seqProjected:F1} s |");
