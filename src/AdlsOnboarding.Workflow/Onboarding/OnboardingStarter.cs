@@ -106,6 +106,23 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
                 return new StartResult(StartOutcome.Conflict, otherOperationId, other.RuntimeStatus);
             }
 
+            // Schedule first: the backend refuses the id while an instance with it is scheduled, running or suspended
+            // (the dedupe statuses here; on the Functions host, host.json's overridableExistingInstanceStates =
+            // NonRunningStates). Only a refusal costs a read, to tell the same request (join) from another (conflict).
+            // A first start thus reads the instance once (inside the backend), not twice.
+            Exception refused;
+            try
+            {
+                StartOrchestrationOptions options = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(ActiveStatuses);
+                await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, options, cancellationToken).ConfigureAwait(false);
+                Logs.OnboardingAccepted(logger, instanceId, sandbox, account);
+                return new StartResult(StartOutcome.Started, instanceId, OrchestrationRuntimeStatus.Pending);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                refused = ex;
+            }
+
             OrchestrationMetadata? existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
             if (existing is not null && IsActive(existing.RuntimeStatus))
             {
@@ -119,16 +136,10 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
                 return new StartResult(StartOutcome.Conflict, instanceId, existing.RuntimeStatus);
             }
 
-            try
+            if (attempt >= 3)
             {
-                StartOrchestrationOptions options = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(ActiveStatuses);
-                await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, options, cancellationToken).ConfigureAwait(false);
-                Logs.OnboardingAccepted(logger, instanceId, sandbox, account);
-                return new StartResult(StartOutcome.Started, instanceId, OrchestrationRuntimeStatus.Pending);
-            }
-            catch (Exception ex) when (attempt < 3 && ex is not OperationCanceledException)
-            {
-                // Another caller started this instance between the read and the start: read again and join it.
+                // Not refused for a running instance (it finished in between, or the start failed): give up after three tries.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
             }
         }
     }

@@ -137,6 +137,34 @@ public sealed class OnboardingApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_New_ReadsOneInstanceBeforeScheduling_AndJoinOrConflictReadsOnlyWhenRefused()
+    {
+        // A first start reads only the account's other operation (is an offboarding running?) and schedules: the
+        // backend's dedupe refuses an id that is still active, so the onboarding's own instance is not read first.
+        _harness.Adobe.State.EnqueueFault(SimulatedOperation.Create, new SimulatedFault(FaultKind.Delay, Delay: TimeSpan.FromSeconds(4)));
+        CountingDurableTaskClient first = new(_harness.Client);
+        var request = ApiCall.Request("POST", $"{Base}/api/onboardings", Body(), "application/json", null, null);
+        ApiResponse started = await ApiCall.ExecuteAsync(request, await _harness.Api.StartAsync(request, first));
+        Assert.Equal(202, started.Status);
+        Assert.Equal((1, 1), (first.InstanceReads, first.Schedules));
+
+        // While it runs, the same request is refused by the backend, read once, and joined; another gets 409.
+        await WaitUntilRunningAsync("onboard-prod-apiacct");
+        CountingDurableTaskClient again = new(_harness.Client);
+        var same = ApiCall.Request("POST", $"{Base}/api/onboardings", Body(), "application/json", null, null);
+        ApiResponse joined = await ApiCall.ExecuteAsync(same, await _harness.Api.StartAsync(same, again));
+        var other = ApiCall.Request("POST", $"{Base}/api/onboardings", Body(clientId: "99999999-2222-3333-4444-555555555555"), "application/json", null, null);
+        ApiResponse refused = await ApiCall.ExecuteAsync(other, await _harness.Api.StartAsync(other, again));
+        Assert.Equal(202, joined.Status);
+        Assert.Equal(started.Json.GetProperty("instanceId").GetString(), joined.Json.GetProperty("instanceId").GetString());
+        Assert.Equal(409, refused.Status);
+        Assert.Equal((4, 2), (again.InstanceReads, again.Schedules));
+
+        Assert.Equal(200, (await PollUntilDoneAsync(started.Header("Location")!)).Status);
+        Assert.Single(_harness.Adobe.State.Connections);
+    }
+
+    [Fact]
     public async Task Start_AfterFinished_ReonboardsAndReusesTheConnection()
     {
         ApiResponse first = await PostAsync(Body());
