@@ -60,6 +60,11 @@ internal static class OnboardingRun
             ["Preflight__BlobEndpointTemplate"] = $"https://127.0.0.1:{standInPort}/{{account}}",
             ["Preflight__LoopbackCertificateThumbprint"] = thumbprint,
         };
+        foreach (string pair in (Environment.GetEnvironmentVariable("BENCH_HOST_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            env[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+        }
+
         await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);
         Console.WriteLine($"  local host: pid {host.Id}");
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");

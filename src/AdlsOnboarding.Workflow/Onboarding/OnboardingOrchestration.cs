@@ -136,7 +136,7 @@ public sealed class SaveAccountRecordActivity(AccountRecordStore records, Workfl
         switch (input.Mark)
         {
             case AccountRecordMark.Onboarding:
-                await records.MarkOnboardingAsync(Required(input.Run), cancellationToken).ConfigureAwait(false);
+                await records.MarkOnboardingAsync(Required(input.Run), cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             case AccountRecordMark.Connected:
                 Completed(input, await records.MarkConnectedAsync(Required(input.Run), Required(input.Connection), cancellationToken).ConfigureAwait(false));

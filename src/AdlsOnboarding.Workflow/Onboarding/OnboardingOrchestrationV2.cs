@@ -123,7 +123,8 @@ public sealed class OnboardAccountActivity(
 
         // The record each write leaves is what the next step reads: no second request for it.
         using IDisposable remembered = records.RememberWrittenRecord();
-        await records.MarkOnboardingAsync(run, cancellationToken).ConfigureAwait(false);
+        // An API start's first attempt is most likely a first onboarding: add the record without reading it first.
+        await records.MarkOnboardingAsync(run, likelyNew: input.Attempt == 1 && run.Trigger == OnboardingTriggers.Api, cancellationToken).ConfigureAwait(false);
 
         // An input scheduled by a release that did not carry the binding binds nothing (fail closed).
         SecretVersionInfo secret = await keys.ResolveAsync(request.SecretName, request.SecretVersion, request.Binding ?? new SecretBinding("", "", ""), cancellationToken).ConfigureAwait(false);

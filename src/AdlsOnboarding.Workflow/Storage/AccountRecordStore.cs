@@ -52,8 +52,13 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
     /// An onboarding has started: the record takes its request (creating the record if needed), unless the registration
     /// changed after the run took its input (<see cref="WriteRunAsync"/>).
     /// </summary>
-    public Task<OnboardingStatus> MarkOnboardingAsync(OnboardingRun run, CancellationToken cancellationToken = default) =>
-        WriteRunAsync(run, OnboardingStatus.Onboarding, "OnboardingStarted", connectionFacts: null, outcome: null, cancellationToken);
+    /// <param name="likelyNew">
+    /// The record most likely does not exist yet (the first attempt of an onboarding started over the API): add it
+    /// without reading first, and read only if the add is refused because it exists. Saves one request per first
+    /// onboarding; costs one (the refused add) when the guess is wrong.
+    /// </param>
+    public Task<OnboardingStatus> MarkOnboardingAsync(OnboardingRun run, bool likelyNew = false, CancellationToken cancellationToken = default) =>
+        WriteRunAsync(run, OnboardingStatus.Onboarding, "OnboardingStarted", connectionFacts: null, outcome: null, cancellationToken, addFirst: likelyNew);
 
     /// <summary>
     /// An onboarding has ended connected: the ids, the key version Adobe holds, no error, no failures in a row. The
@@ -551,7 +556,8 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
         string lastAction,
         Action<TableEntity>? connectionFacts,
         Action<TableEntity, AccountRecord?>? outcome,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool addFirst = false)
     {
         AccountRegistration registration = run.Registration;
         OnboardingStatus written = status;
@@ -585,20 +591,22 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             }
 
             return entity;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, addFirst).ConfigureAwait(false);
         return written;
     }
 
     /// <summary>
     /// Reads the record, builds the merge from what it holds, and writes it only if the record is still what was read
-    /// (or still absent); a write that loses the race to another writer reads again and builds again.
+    /// (or still absent); a write that loses the race to another writer reads again and builds again. With
+    /// <paramref name="addFirst"/> the first try assumes the record is absent and adds it (refused with 409 if it exists,
+    /// then read and built again): the add is as conditional as the read-then-add.
     /// </summary>
-    private Task ReadModifyWriteAsync(string sandbox, string accountName, Func<AccountRecord?, TableEntity> build, CancellationToken cancellationToken) =>
+    private Task ReadModifyWriteAsync(string sandbox, string accountName, Func<AccountRecord?, TableEntity> build, CancellationToken cancellationToken, bool addFirst = false) =>
         CallAsync(async () =>
         {
             for (int attempt = 1; ; attempt++)
             {
-                AccountRecord? current = await GetAsync(sandbox, accountName, cancellationToken).ConfigureAwait(false);
+                AccountRecord? current = addFirst && attempt == 1 ? null : await GetAsync(sandbox, accountName, cancellationToken).ConfigureAwait(false);
                 TableEntity entity = build(current);
                 DateTimeOffset now = time.GetUtcNow();
                 entity[nameof(AccountRecord.UpdatedAt)] = now;

@@ -78,6 +78,42 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MarkOnboarding_LikelyNewButTheRecordExists_TheRefusedAddIsReadAndMergedKeepingWhatTheRecordHeld()
+    {
+        await _store.MarkOnboardingAsync(Run("guessed"));
+        await _store.MarkConnectedAsync(Run("guessed"), new ConnectedAccount("conn-7", "\"e7\"", "v7", ConnectionAction.Created, true, 1, null, null));
+        DateTimeOffset? created = (await RawAsync("guessed")).GetDateTimeOffset(nameof(AccountRecord.CreatedAt));
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        AccountRecord read;
+        using (_store.RememberWrittenRecord())
+        {
+            // The guess is wrong: the add is refused (409), the record is read and the mark merged into it.
+            await _store.MarkOnboardingAsync(Run("guessed"), likelyNew: true);
+            read = (await _store.GetAsync("prod", "guessed"))!;
+            await AssertSameAsStoredAsync(read);
+        }
+
+        Assert.Equal(OnboardingStatus.Onboarding, read.Status);
+        Assert.Equal("conn-7", read.ConnectionId);
+        Assert.Equal("v7", read.SecretVersion);
+        Assert.Equal(created, (await RawAsync("guessed")).GetDateTimeOffset(nameof(AccountRecord.CreatedAt)));
+    }
+
+    [Fact]
+    public async Task MarkOnboarding_LikelyNewAndAbsent_AddsTheRecordWithoutReadingIt()
+    {
+        using (_store.RememberWrittenRecord())
+        {
+            await _store.MarkOnboardingAsync(Run("firsttime"), likelyNew: true);
+            AccountRecord remembered = (await _store.GetAsync("prod", "firsttime"))!;
+            await AssertSameAsStoredAsync(remembered);
+            Assert.Equal(OnboardingStatus.Onboarding, remembered.Status);
+            Assert.True(await _store.TryBeginCreateAsync("prod", "firsttime", remembered, "onboard-prod-firsttime", "v1", TimeSpan.FromSeconds(40)));
+        }
+    }
+
+    [Fact]
     public async Task RememberWrittenRecord_AfterEachMarkOfARun_EqualsTheStoredRecordInEveryColumn()
     {
         // An earlier onboarding left columns this run does not write: the snapshot must carry them too.

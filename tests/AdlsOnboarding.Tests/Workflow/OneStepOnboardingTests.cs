@@ -55,7 +55,7 @@ public sealed class OneStepOnboardingTests
     }
 
     [Fact]
-    public async Task Onboard_FirstTime_FourAccountTableRequests_AndTheRecordHoldsTheConnection()
+    public async Task Onboard_FirstTime_ThreeAccountTableRequests_AndTheRecordHoldsTheConnection()
     {
         CountingPolicy counter = new();
         await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
@@ -64,9 +64,9 @@ public sealed class OneStepOnboardingTests
         (_, OnboardingOutcome outcome) = await harness.OnboardAsync(WorkflowHarness.Request("counted"));
 
         Assert.Equal(OnboardingStatus.Connected, outcome.Status);
-        // Read the record; mark Onboarding (creates it); the write-ahead mark; Connected with the connection: each write
-        // conditional on the ETag the one before returned, none preceded by a second read.
-        Assert.Equal(["GET", "POST", "PATCH", "PATCH"], counter.Requests("counted"));
+        // Mark Onboarding (an API start's first attempt adds the record without reading it first); the write-ahead mark;
+        // Connected with the connection: each write conditional on the ETag the one before returned, no read at all.
+        Assert.Equal(["POST", "PATCH", "PATCH"], counter.Requests("counted"));
         AccountRecord record = (await harness.RecordAsync("prod", "counted"))!;
         Assert.Equal(outcome.ConnectionId, record.ConnectionId);
         Assert.Equal(harness.Adobe.State.Settings.ClientId, record.ConnectionCreatedClient);
@@ -149,7 +149,7 @@ public sealed class OneStepOnboardingTests
     [Fact]
     public async Task Rotate_ThePatchSentTheNewKeyAndTheConnectedMarkFails_TheRecordStillSaysWhichVersionAdobeHolds()
     {
-        FailNthWritePolicy failRotationMark = new("rotated", failOn: 6);
+        FailNthWritePolicy failRotationMark = new("rotated", failOn: 7);
         await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
             s => s["Onboarding:MaxAttempts"] = "1",
             services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(failRotationMark, HttpPipelinePosition.PerCall)));
@@ -157,8 +157,8 @@ public sealed class OneStepOnboardingTests
         Assert.Equal(OnboardingStatus.Connected, first.Status);
         string oldVersion = first.SecretVersion!;
 
-        // Writes of the row: 1 Onboarding, 2 write-ahead mark, 3 Connected; then 4 Onboarding, 5 the key's PATCH
-        // recorded, 6 Connected (fails, no attempt left).
+        // Writes of the row: 1 Onboarding, 2 write-ahead mark, 3 Connected; then 4 the API start's add, refused (the
+        // record exists), 5 Onboarding, 6 the key's PATCH recorded, 7 Connected (fails, no attempt left).
         string newVersion = harness.RotateServicePrincipalKey();
         (_, OnboardingOutcome rotation) = await harness.OnboardAsync(WorkflowHarness.Request("rotated"), TimeSpan.FromMinutes(2));
 
