@@ -45,6 +45,12 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
+
+            // A start refused by the dedupe statuses (an instance with the id is scheduled, running or suspended) must
+            // fail, as on the Functions host, not return as if it had started: OnboardingStarter then reads the running
+            // instance and answers join (same request) or 409. The provider's default returns silently, which would
+            // answer 202 to a different request and drop it.
+            ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggerFactory,
         });
         await service.CreateIfNotExistsAsync().WaitAsync(cancellationToken);
