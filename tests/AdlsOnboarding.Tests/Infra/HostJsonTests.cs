@@ -22,6 +22,15 @@ public sealed class HostJsonTests
     }
 
     [Fact]
+    public void Durable_AStartOverAScheduledRunningOrSuspendedInstanceIsRefused()
+    {
+        // The start schedules first and counts on the backend refusing an id that is still active (OnboardingStarter).
+        // The Functions host decides that by this option, not by the request's dedupe statuses; its default (AnyState)
+        // would start a second execution over a running onboarding or offboarding.
+        Assert.Equal("NonRunningStates", Host["extensions"]!["durableTask"]!["overridableExistingInstanceStates"]?.GetValue<string>());
+    }
+
+    [Fact]
     public void Logging_NoApplicationInsightsSectionUnderOpenTelemetry()
     {
         Assert.Equal("OpenTelemetry", Host["telemetryMode"]!.GetValue<string>());
