@@ -101,6 +101,34 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MarkOnboarding_LikelyNewButANewerRegistrationExists_TheRefusedAddLeavesItAndTheRunIsSuperseded()
+    {
+        // A PUT registered the account (revision 7) after the run took its input (revision 3).
+        TableEntity registered = new("prod", "putfirst")
+        {
+            [nameof(AccountRecord.RegistrationRevision)] = 7L,
+            [nameof(AccountRecord.ConnectionName)] = "renamed",
+            [nameof(AccountRecord.Status)] = nameof(OnboardingStatus.Pending),
+        };
+        await _table.CreateIfNotExistsAsync();
+        await _table.AddEntityAsync(registered);
+
+        OnboardingStatus written;
+        AccountRecord read;
+        using (_store.RememberWrittenRecord())
+        {
+            written = await _store.MarkOnboardingAsync(Run("putfirst") with { RegistrationRevision = 3 }, likelyNew: true);
+            read = (await _store.GetAsync("prod", "putfirst"))!;
+            await AssertSameAsStoredAsync(read);
+        }
+
+        Assert.Equal(OnboardingStatus.Pending, written);
+        Assert.Equal(7L, read.RegistrationRevision);
+        Assert.Equal("renamed", read.ConnectionName);
+        Assert.Equal("onboard-prod-putfirst", read.InstanceId);
+    }
+
+    [Fact]
     public async Task MarkOnboarding_LikelyNewAndAbsent_AddsTheRecordWithoutReadingIt()
     {
         using (_store.RememberWrittenRecord())
