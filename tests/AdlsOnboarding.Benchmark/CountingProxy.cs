@@ -70,14 +70,17 @@ internal sealed class CountingProxy : IAsyncDisposable
     /// <summary>Requests by kind (method, service, what the path names), for <c>--breakdown</c>.</summary>
     public IReadOnlyDictionary<string, long> Kinds() => new Dictionary<string, long>(_kinds);
 
-    private static string KindOf(string service, string method, string path, string query)
+    private string KindOf(string service, string method, string path, string query)
     {
         string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         string resource = parts.Length > 1 ? parts[1] : "";
         if (service == "table")
         {
             string table = resource.Split('(')[0];
-            string suffix = table.EndsWith("Instances", StringComparison.Ordinal) ? "Instances" : table.EndsWith("History", StringComparison.Ordinal) ? "History" : table.StartsWith("bench", StringComparison.Ordinal) ? "account" : table;
+            string suffix = table == AccountTable ? "account"
+                : table.EndsWith("Instances", StringComparison.Ordinal) ? "Instances"
+                : table.EndsWith("History", StringComparison.Ordinal) ? "History"
+                : table.EndsWith("Partitions", StringComparison.Ordinal) ? "Partitions" : table;
             return $"table {method} {suffix}{(resource.Contains('(') ? "(key)" : "")}{(query.Contains("$filter", StringComparison.Ordinal) ? " filter" : "")}";
         }
 

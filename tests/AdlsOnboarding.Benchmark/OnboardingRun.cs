@@ -62,7 +62,8 @@ internal static class OnboardingRun
         };
         foreach (string pair in (Environment.GetEnvironmentVariable("BENCH_HOST_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
-            env[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+            string[] setting = pair.Split('=', 2);
+            env[setting[0]] = setting.Length == 2 ? setting[1] : throw new ArgumentException($"BENCH_HOST_ENV: '{pair}' is not K=V");
         }
 
         await using ChildProcess host = ChildProcess.Start(settings.LocalHostDll, [], env);

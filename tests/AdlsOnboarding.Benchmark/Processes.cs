@@ -117,10 +117,12 @@ internal sealed class AzuriteProcess : IAsyncDisposable
 {
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
+    private readonly string _workingDirectory;
 
-    private AzuriteProcess(Process process, int blob, int queue, int table)
+    private AzuriteProcess(Process process, string workingDirectory, int blob, int queue, int table)
     {
         _process = process;
+        _workingDirectory = workingDirectory;
         (BlobPort, QueuePort, TablePort) = (blob, queue, table);
     }
 
@@ -162,7 +164,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"  [azurite] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        AzuriteProcess azurite = new(process, blob, queue, table);
+        AzuriteProcess azurite = new(process, location, blob, queue, table);
         DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
@@ -197,7 +199,11 @@ internal sealed class AzuriteProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _ = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+            using (Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            {
+                // kill(1) sends the signal; .NET has no API for TERM.
+            }
+
             using CancellationTokenSource wait = new(TimeSpan.FromSeconds(2));
             try
             {
@@ -211,5 +217,6 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        Directory.Delete(_workingDirectory, recursive: true);
     }
 }

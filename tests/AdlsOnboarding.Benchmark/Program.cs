@@ -3,6 +3,7 @@ using System.Text;
 using AdlsOnboarding.Benchmark;
 
 // scripts/benchmark.sh [--n 1000] [--latency 100] [--cap 20] [--sample 50] [--partitions 4] [--activities 20] [--direct]
+//                      [--only bare|workflow] [--breakdown]   (BENCH_HOST_ENV="K=V;K=V" adds settings to the measured local host)
 //                      [--status-polls 200] [--localhost path/to/AdlsOnboarding.LocalHost.dll]
 Settings settings = Settings.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -30,7 +31,7 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
     finally
     {
         proxy.Upstream = null;
-        if (args.Contains("--breakdown"))
+        if (settings.Breakdown)
         {
             foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
             {
@@ -45,18 +46,17 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
 }
 
 // --only bare | --only workflow: one phase, its main figures (for investigating one side; no targets checked).
-string? only = Array.IndexOf(args, "--only") is int at && at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-if (only == "bare")
+if (settings.Only == "bare")
 {
     BareFigures alone = await OnFreshAzurite(() => BareEngineRun.RunAsync(settings, proxy));
     Console.WriteLine($"bare engine: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms and {alone.Requests.Engine / (double)settings.N:F1} requests per orchestration");
     return 0;
 }
 
-if (only == "workflow")
+if (settings.Only == "workflow")
 {
     OnboardingFigures alone = await OnFreshAzurite(() => OnboardingRun.RunAsync(settings, settings.LatencyMs, settings.Cap, "lat", proxy));
-    Console.WriteLine($"workflow: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, p50 {alone.P50:F1} s, all {settings.N} accepted in {alone.AcceptSeconds:F1} s; per onboarding: host CPU {alone.HostCpuSeconds / settings.N * 1000:F1} ms, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms, simulator + Entra/blob stand-in CPU {alone.StandInsCpuSeconds / settings.N * 1000:F1} ms, benchmark process CPU {alone.BenchmarkCpuSeconds / settings.N * 1000:F1} ms, {alone.Requests.Engine / (double)settings.N:F1} engine + {alone.Requests.AccountTable / (double)settings.N:F1} account-table requests, {alone.CallsPerOnboarding:F2} Flow Service calls");
+    Console.WriteLine($"workflow: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, p50 {alone.P50:F1} s, all {settings.N} accepted in {alone.AcceptSeconds:F1} s; per onboarding: host CPU {alone.HostCpuSeconds / settings.N * 1000:F1} ms, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms, simulator + Entra/blob stand-in CPU {alone.StandInsCpuSeconds / settings.N * 1000:F1} ms, benchmark process CPU {alone.BenchmarkCpuSeconds / settings.N * 1000:F1} ms, host peak memory {alone.HostPeakMiB:F0} MiB, {alone.Requests.Engine / (double)settings.N:F1} engine + {alone.Requests.AccountTable / (double)settings.N:F1} account-table requests, {alone.CallsPerOnboarding:F2} Flow Service calls");
     return 0;
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using AdlsOnboarding.Workflow.Offboarding;
 using AdlsOnboarding.Workflow.Telemetry;
 using Microsoft.DurableTask;
@@ -139,7 +140,7 @@ public sealed class OnboardingStarter(WorkflowMetrics metrics, ILogger<Onboardin
             if (attempt >= 3)
             {
                 // Not refused for a running instance (it finished in between, or the start failed): give up after three tries.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+                ExceptionDispatchInfo.Throw(refused);
             }
         }
     }
