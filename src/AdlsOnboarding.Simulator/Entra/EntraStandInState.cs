@@ -19,6 +19,7 @@ public sealed class EntraStandInState
     private readonly Queue<EntraFault> _faults = new();
     private readonly List<EntraCall> _calls = [];
     private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
 
     /// <summary>How long issued tokens live (Entra's default for app tokens is about an hour).</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(3599);
@@ -87,9 +88,21 @@ public sealed class EntraStandInState
         return token;
     }
 
-    /// <summary>What a bearer token stands for, if this stand-in issued it and it has not expired.</summary>
+    /// <summary>What a bearer token stands for, if this stand-in issued it, has not revoked it and it has not expired.</summary>
     public IssuedToken? Validate(string token) =>
-        _tokens.TryGetValue(token, out IssuedToken? issued) && issued.ExpiresOn > DateTimeOffset.UtcNow ? issued : null;
+        _tokens.TryGetValue(token, out IssuedToken? issued) && !_revoked.ContainsKey(token) && issued.ExpiresOn > DateTimeOffset.UtcNow ? issued : null;
+
+    /// <summary>
+    /// Makes every token issued so far unacceptable to the blob endpoints (401 <c>InvalidAuthenticationInfo</c>), as
+    /// when a resource stops accepting a token before it expires; tokens issued later are accepted.
+    /// </summary>
+    public void RevokeIssuedTokens()
+    {
+        foreach (string token in _tokens.Keys)
+        {
+            _revoked[token] = true;
+        }
+    }
 
     /// <summary>Every access token issued so far (tests search outputs and logs for them).</summary>
     public IReadOnlyCollection<string> IssuedTokens => _tokens.Keys.ToList();

@@ -18,12 +18,16 @@ namespace AdlsOnboarding.Workflow.Preflight;
 /// containers (<see cref="BlobServiceClient"/>, one page of one). The key goes only into the credential; container
 /// names are never read. No retries here: failures go back to the durable retry, classified. Thread-safe; one
 /// instance per host.
+/// A successful sign-in is reused (<see cref="SignInCache"/>) by later checks with the same authority, tenant, client
+/// id and key value while its token is well within its lifetime; the listing runs for every account. If an account
+/// answers 401 to a reused token, the entry is dropped and the check signs in afresh once and lists again.
 /// </summary>
 public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimeProvider time, ILogger<PreflightChecker> logger) : IPreflightChecker, IDisposable
 {
     public const string StorageScope = "https://storage.azure.com/.default";
 
     private readonly Lazy<HttpPipelineTransport?> _transport = new(() => CreateTransport(options.Value));
+    private readonly SignInCache _signIns = new(time);
 
     public async Task<PreflightResult> CheckAsync(PreflightRequest request, CancellationToken cancellationToken = default)
     {
@@ -47,8 +51,29 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
         span?.SetTag("adls.account", request.Account);
         try
         {
-            AccessToken token = await SignInAsync(request, settings, cancellationToken).ConfigureAwait(false);
-            PreflightResult result = await ListOnePageAsync(request, settings, token, cancellationToken).ConfigureAwait(false);
+            SignInCache.Key signIn = SignInCache.KeyFor(settings.AuthorityHost, request.Tenant, request.ClientId, request.Key);
+            bool reused = _signIns.TryGet(signIn, out AccessToken token);
+            if (reused)
+            {
+                Logs.PreflightReusedSignIn(logger, request.Account, request.ClientId);
+            }
+            else
+            {
+                token = await SignInAndKeepAsync(signIn, request, settings, cancellationToken).ConfigureAwait(false);
+            }
+
+            PreflightResult? listed = await ListOnePageAsync(request, settings, token, reused, cancellationToken).ConfigureAwait(false);
+            if (listed is null)
+            {
+                // The account no longer accepts the reused token (revoked, or Entra's keys rolled): sign in afresh,
+                // once, and let the listing's answer to the new token decide, as for any fresh sign-in.
+                _signIns.Evict(signIn, token);
+                Logs.PreflightReusedTokenRefused(logger, request.Account, request.ClientId);
+                token = await SignInAndKeepAsync(signIn, request, settings, cancellationToken).ConfigureAwait(false);
+                listed = await ListOnePageAsync(request, settings, token, tokenWasReused: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            PreflightResult result = listed ?? throw new InvalidOperationException("A listing with a fresh token always has an outcome.");
             if (result.Warning is { } warning)
             {
                 Logs.PreflightWarned(logger, request.Account, request.ClientId, warning.Code);
@@ -68,6 +93,14 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
             span?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
+    }
+
+    /// <summary>Signs in; a successful sign-in is kept for later checks with the same key (a failure never is).</summary>
+    private async Task<AccessToken> SignInAndKeepAsync(SignInCache.Key signIn, PreflightRequest request, PreflightOptions settings, CancellationToken cancellationToken)
+    {
+        AccessToken token = await SignInAsync(request, settings, cancellationToken).ConfigureAwait(false);
+        _signIns.Store(signIn, token);
+        return token;
     }
 
     private async Task<AccessToken> SignInAsync(PreflightRequest request, PreflightOptions settings, CancellationToken cancellationToken)
@@ -110,7 +143,11 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
         }
     }
 
-    private async Task<PreflightResult> ListOnePageAsync(PreflightRequest request, PreflightOptions settings, AccessToken token, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of the account's containers with <paramref name="token"/>. Null only when the token was reused and the
+    /// account answered 401 (it no longer accepts it); a 401 to a fresh token is <c>PreflightTokenRejected</c>.
+    /// </summary>
+    private async Task<PreflightResult?> ListOnePageAsync(PreflightRequest request, PreflightOptions settings, AccessToken token, bool tokenWasReused, CancellationToken cancellationToken)
     {
         BlobClientOptions clientOptions = new() { Retry = { MaxRetries = 0, NetworkTimeout = settings.RequestTimeout } };
         if (_transport.Value is { } transport)
@@ -118,7 +155,8 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
             clientOptions.Transport = transport;
         }
 
-        // The token just issued, as is: the listing proves what that sign-in obtained, with no second sign-in.
+        // The token as issued (just now, or to an earlier check with the same key): the listing proves what that
+        // sign-in obtained, with no second sign-in.
         BlobServiceClient service = new(settings.BlobEndpointFor(request.Account), new IssuedToken(token), clientOptions);
         try
         {
@@ -129,6 +167,10 @@ public sealed class PreflightChecker(IOptions<PreflightOptions> options, TimePro
             }
 
             return PreflightResult.Passed;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 401 && tokenWasReused)
+        {
+            return null;
         }
         catch (RequestFailedException ex)
         {

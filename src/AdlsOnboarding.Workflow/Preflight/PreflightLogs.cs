@@ -16,4 +16,10 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Pre-flight is off (Onboarding:Preflight=Off): account {Account} not checked")]
     public static partial void PreflightSkipped(ILogger logger, string account);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Debug, Message = "Pre-flight for account {Account}: reusing an earlier sign-in of service principal {ClientId} with the same key")]
+    public static partial void PreflightReusedSignIn(ILogger logger, string account, string clientId);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Pre-flight for account {Account}: the account refused the reused token of service principal {ClientId} (401); signing in again")]
+    public static partial void PreflightReusedTokenRefused(ILogger logger, string account, string clientId);
 }

@@ -52,10 +52,12 @@ public sealed class PreflightHygieneTests : IAsyncLifetime
         yield return ("app not found", stranger, () => _harness.Request(key: stranger, clientId: "01234567-89ab-cdef-0123-456789abcdef"));
         string nowhere = Fresh("nowhere");
         yield return ("tenant not found", nowhere, () => _harness.Request(key: nowhere, tenant: "nowhere.onmicrosoft.com"));
-        yield return ("other AADSTS", _harness.Key, () =>
+        // Sign-in failures with a key of their own: the valid key's sign-in is reused since "passed" and meets no Entra answer.
+        string refusedByEntra = Fresh("aadsts");
+        yield return ("other AADSTS", refusedByEntra, () =>
         {
             _harness.Entra.EnqueueFault(EntraFault.Aadsts(50057, "invalid_client", "The user account is disabled."));
-            return _harness.Request();
+            return _harness.Request(key: refusedByEntra);
         });
         yield return ("role missing", _harness.Key, () =>
         {
@@ -67,22 +69,25 @@ public sealed class PreflightHygieneTests : IAsyncLifetime
             _harness.Blobs.EnqueueFault(BlobFault.ServerBusy(2));
             return _harness.Request();
         });
-        yield return ("entra unreachable", _harness.Key, () =>
+        string unreachable = Fresh("unreachable");
+        yield return ("entra unreachable", unreachable, () =>
         {
             _harness.Entra.EnqueueFault(new EntraFault(EntraFaultKind.Reset));
-            return _harness.Request();
+            return _harness.Request(key: unreachable);
         });
-        yield return ("disabled app", _harness.Key, () =>
+        string disabled = Fresh("disabled");
+        yield return ("disabled app", disabled, () =>
         {
             _harness.App.Disabled = true;
-            return _harness.Request();
+            return _harness.Request(key: disabled);
         });
 
         // Last: MSAL then holds back every sign-in of this app at this authority until the Retry-After has passed.
-        yield return ("throttled", _harness.Key, () =>
+        string throttled = Fresh("throttled");
+        yield return ("throttled", throttled, () =>
         {
             _harness.Entra.EnqueueFault(EntraFault.Throttle(3));
-            return _harness.Request();
+            return _harness.Request(key: throttled);
         });
     }
 

@@ -228,6 +228,22 @@ public sealed class EntraBlobStandInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_RevokedToken_401UntilANewTokenIsIssued()
+    {
+        string before = await AccessTokenAsync();
+        Entra.RevokeIssuedTokens();
+        string after = await AccessTokenAsync();
+
+        (HttpStatusCode revoked, XElement? body, _) = await ListAsync(before);
+        (HttpStatusCode fresh, _, _) = await ListAsync(after);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked);
+        Assert.Equal("InvalidAuthenticationInfo", body!.Element("Code")!.Value);
+        Assert.Equal(HttpStatusCode.OK, fresh);
+        Assert.Contains(before, Entra.IssuedTokens);
+    }
+
+    [Fact]
     public async Task List_BadRequestShapes_400StorageErrors()
     {
         string token = await AccessTokenAsync();
