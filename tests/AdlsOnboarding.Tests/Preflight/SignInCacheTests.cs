@@ -101,18 +101,26 @@ public sealed class SignInCacheTests
     public void StoreAndTryGet_Concurrently_StaysWithinItsBound()
     {
         SignInCache cache = new(_time, capacity: 50);
+        SignInCache.Key[] keys = [.. Enumerable.Range(0, 2_000).Select(i => KeyOf("app-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+        AccessToken token = TokenFor(TimeSpan.FromHours(1));
 
-        Parallel.For(0, 20_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        Parallel.For(0, 400_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {
-            SignInCache.Key key = KeyOf("app-" + (i % 400).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            cache.Store(key, TokenFor(TimeSpan.FromHours(1)));
-            cache.TryGet(key, out _);
-            if (i % 7 == 0)
+            SignInCache.Key key = keys[(int)((long)i * 7919 % keys.Length)];
+            cache.Store(key, token);
+            if (i % 5 == 0)
             {
-                cache.Evict(key, default);
+                cache.TryGet(key, out _);
+            }
+
+            if (i % 11 == 0)
+            {
+                cache.Evict(key, token);
             }
         });
 
-        Assert.InRange(cache.Count, 1, 50);
+        Assert.InRange(cache.Count, 0, 50);
+        cache.Store(keys[0], token);
+        Assert.True(cache.TryGet(keys[0], out _));
     }
 }
