@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AdlsOnboarding.Benchmark;
 
-internal sealed record BareFigures(double WallSeconds, double PerSecond, double CpuSeconds, double AzuriteCpuSeconds, RequestCounts Requests);
+internal sealed record BareFigures(double WallSeconds, double PerSecond, double CpuSeconds, double AzuriteCpuSeconds, RequestCounts Requests, int QueueSweeps);
 
 /// <summary>
 /// The engine alone, at the onboarding's minimum shape: a native <see cref="TaskHubWorker"/> (DurableTask.Core, no
@@ -45,6 +45,7 @@ internal static class BareEngineRun
         await worker.StartAsync();
         TaskHubClient client = new(service, loggerFactory: logs);
         await Task.Delay(Settings.Settle);
+        await proxy.Upstream!.WaitForSweepFreeWindowAsync();
 
         RequestCounts before = proxy.Snapshot();
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime, azuriteCpu0 = ProcessStats.Cpu(proxy.Upstream!.Id);
@@ -88,7 +89,7 @@ internal static class BareEngineRun
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;
         await worker.StopAsync(isForced: true);
-        return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests);
+        return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests, proxy.Upstream.SweepsBetween(t0, last));
     }
 
     internal sealed class BareOnboarding : TaskOrchestration<int, int>

@@ -9,7 +9,7 @@ namespace AdlsOnboarding.Benchmark;
 internal sealed record OnboardingFigures(
     int N, double WallSeconds, double PerSecond, double P50, double P95, double P99, double CallsPerOnboarding, int Throttled,
     int PeakAdobeConcurrency, int Connections, int DistinctAccounts, double HostCpuSeconds, double HostPeakMiB, double AzuriteCpuSeconds, double AzuritePeakMiB,
-    RequestCounts Requests, double RequestsPerStatusPoll, double AcceptSeconds, double StandInsCpuSeconds, double BenchmarkCpuSeconds);
+    RequestCounts Requests, double RequestsPerStatusPoll, double AcceptSeconds, double StandInsCpuSeconds, double BenchmarkCpuSeconds, int QueueSweeps);
 
 /// <summary>N onboardings through the local host's public API (a process of its own) against the simulator (another).</summary>
 internal static class OnboardingRun
@@ -71,6 +71,7 @@ internal static class OnboardingRun
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
         await Task.Delay(Settings.Settle);
+        await proxy.Upstream!.WaitForSweepFreeWindowAsync();
         RequestCounts before = proxy.Snapshot();
         int? azurite = proxy.Upstream?.Id;
         TimeSpan simCpu0 = ProcessStats.Cpu(sim.Id), standInCpu0 = ProcessStats.Cpu(standIn.Id), ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -183,7 +184,7 @@ internal static class OnboardingRun
             stats.GetProperty("calls").GetInt32() / (double)settings.N, stats.GetProperty("throttled").GetInt32(), stats.GetProperty("peakConcurrentCalls").GetInt32(),
             stats.GetProperty("connections").GetInt32(), stats.GetProperty("distinctAccounts").GetInt32(),
             hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN,
-            requests, perPoll, acceptSeconds, otherCpu, ownCpu);
+            requests, perPoll, acceptSeconds, otherCpu, ownCpu, proxy.Upstream!.SweepsBetween(t0, last));
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

@@ -112,12 +112,25 @@ internal static class ProcessStats
 /// An Azurite of the benchmark's own (in memory, silent, free loopback ports), started fresh for each phase: Azurite's
 /// in-memory store grows slower per request as it fills, so a phase that ran on the store an earlier phase (or a test
 /// run) had filled would pay for their data, and the order of the phases would decide the comparison.
+/// Azurite's queue service also sweeps unreferenced message extents every <see cref="QueueSweepInterval"/> from its
+/// start (QueueGCManager; not configurable). A sweep deletes them one at a time and re-sorts the extent index after each,
+/// so it stalls Azurite, single-threaded, for a time that grows with the square of the messages deleted since the last
+/// one: about 7 s of Azurite CPU at the end of a 1,000-onboarding run. Each phase therefore starts its measured run just
+/// after the sweep at one interval (<see cref="WaitForSweepFreeWindowAsync"/>), so no run shorter than the interval
+/// pays for one, and a run reports the sweeps that fell inside it (<see cref="SweepsBetween"/>).
 /// </summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
 {
+    /// <summary>Azurite's queue GC interval (azurite/dist/src/queue/utils/constants.js, DEFAULT_GC_INTERVAL_MS).</summary>
+    public static readonly TimeSpan QueueSweepInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long after a sweep's nominal time a run starts (node's start-up and the sweep itself come before).</summary>
+    private static readonly TimeSpan SweepMargin = TimeSpan.FromSeconds(3);
+
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
     private readonly string _workingDirectory;
+    private readonly DateTimeOffset _launched = DateTimeOffset.UtcNow;
 
     private AzuriteProcess(Process process, string workingDirectory, int blob, int queue, int table)
     {
@@ -135,6 +148,23 @@ internal sealed class AzuriteProcess : IAsyncDisposable
     public int TablePort { get; }
 
     public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    /// <summary>
+    /// Waits until just after the queue sweep that follows the start-up one (a phase's own start-up takes part of that
+    /// time), so that the next sweep falls <see cref="QueueSweepInterval"/> minus the margin into the measured run.
+    /// </summary>
+    public Task WaitForSweepFreeWindowAsync()
+    {
+        TimeSpan wait = _launched + QueueSweepInterval + SweepMargin - DateTimeOffset.UtcNow;
+        return wait > TimeSpan.Zero ? Task.Delay(wait) : throw new InvalidOperationException($"The phase's start-up took longer than {QueueSweepInterval.TotalSeconds} s: a queue sweep may fall anywhere in the run.");
+    }
+
+    /// <summary>How many of Azurite's queue sweeps fell between <paramref name="from"/> and <paramref name="to"/> (nominally).</summary>
+    public int SweepsBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        static long Index(TimeSpan sinceLaunch) => (long)Math.Floor(sinceLaunch / QueueSweepInterval);
+        return (int)(Index(to - _launched) - Index(from - _launched));
+    }
 
     public static string ConnectionStringFor(int blob, int queue, int table) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";

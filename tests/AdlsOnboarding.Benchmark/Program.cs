@@ -49,14 +49,14 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
 if (settings.Only == "bare")
 {
     BareFigures alone = await OnFreshAzurite(() => BareEngineRun.RunAsync(settings, proxy));
-    Console.WriteLine($"bare engine: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms and {alone.Requests.Engine / (double)settings.N:F1} requests per orchestration");
+    Console.WriteLine($"bare engine: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms and {alone.Requests.Engine / (double)settings.N:F1} requests per orchestration, {alone.QueueSweeps} Azurite queue sweeps inside the run");
     return 0;
 }
 
 if (settings.Only == "workflow")
 {
     OnboardingFigures alone = await OnFreshAzurite(() => OnboardingRun.RunAsync(settings, settings.LatencyMs, settings.Cap, "lat", proxy));
-    Console.WriteLine($"workflow: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, p50 {alone.P50:F1} s, all {settings.N} accepted in {alone.AcceptSeconds:F1} s; per onboarding: host CPU {alone.HostCpuSeconds / settings.N * 1000:F1} ms, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms, simulator + Entra/blob stand-in CPU {alone.StandInsCpuSeconds / settings.N * 1000:F1} ms, benchmark process CPU {alone.BenchmarkCpuSeconds / settings.N * 1000:F1} ms, host peak memory {alone.HostPeakMiB:F0} MiB, {alone.Requests.Engine / (double)settings.N:F1} engine + {alone.Requests.AccountTable / (double)settings.N:F1} account-table requests, {alone.CallsPerOnboarding:F2} Flow Service calls");
+    Console.WriteLine($"workflow: wall {alone.WallSeconds:F1} s, {alone.PerSecond:F1}/s, p50 {alone.P50:F1} s, all {settings.N} accepted in {alone.AcceptSeconds:F1} s; per onboarding: host CPU {alone.HostCpuSeconds / settings.N * 1000:F1} ms, Azurite CPU {alone.AzuriteCpuSeconds / settings.N * 1000:F1} ms, simulator + Entra/blob stand-in CPU {alone.StandInsCpuSeconds / settings.N * 1000:F1} ms, benchmark process CPU {alone.BenchmarkCpuSeconds / settings.N * 1000:F1} ms, host peak memory {alone.HostPeakMiB:F0} MiB, {alone.Requests.Engine / (double)settings.N:F1} engine + {alone.Requests.AccountTable / (double)settings.N:F1} account-table requests, {alone.CallsPerOnboarding:F2} Flow Service calls, {alone.QueueSweeps} Azurite queue sweeps inside the run");
     return 0;
 }
 
@@ -96,6 +96,7 @@ report.AppendLine($"| Azurite CPU per onboarding / peak memory | {adobe.AzuriteC
 report.AppendLine($"| CPU per onboarding of the stand-ins (Flow Service simulator, Entra + blob stand-in) / of the benchmark process (client, observer, proxy) | {adobe.StandInsCpuSeconds / n * 1000:F1} ms / {adobe.BenchmarkCpuSeconds / n * 1000:F1} ms |");
 report.AppendLine($"| Adobe bound N × calls × latency ÷ cap | {bound:F1} s |");
 report.AppendLine($"| bare engine wall (same N, one no-op activity) | {bare.WallSeconds:F1} s |");
+report.AppendLine($"| Azurite queue sweeps inside the run (workflow / instant / bare; each phase starts just after one, see AzuriteProcess) | {adobe.QueueSweeps} / {instant.QueueSweeps} / {bare.QueueSweeps} |");
 report.AppendLine($"| sequential client: s per account (sample {settings.SequentialSample}) / projected for N | {seqPerAccount:F3} s / {seqProjected:F1} s |");
 report.AppendLine();
 report.AppendLine($"| Storage requests per onboarding (counting proxy), N = {n} | workflow, Adobe {settings.LatencyMs} ms | workflow, instant Adobe | bare engine, one activity |");
