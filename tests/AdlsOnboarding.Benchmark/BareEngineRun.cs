@@ -78,6 +78,11 @@ internal static class BareEngineRun
             if (done.Count >= settings.N)
             {
                 last = done.Max(e => e.GetDateTimeOffset("CompletedTime") ?? e.GetDateTimeOffset("LastUpdatedTime") ?? DateTimeOffset.UtcNow);
+                if (settings.Breakdown)
+                {
+                    Console.WriteLine("  bare engine " + ProcessStats.Timeline(done.Select(e => e.GetDateTimeOffset("CompletedTime") ?? e.GetDateTimeOffset("LastUpdatedTime") ?? t0), t0, TimeSpan.FromSeconds(2)));
+                }
+
                 break;
             }
 

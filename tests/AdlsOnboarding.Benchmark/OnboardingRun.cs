@@ -171,6 +171,11 @@ internal static class OnboardingRun
         double perPoll = polls == 0 ? double.NaN : (proxy.Snapshot() - beforePolls).Total / (double)polls;
         DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
         double wallSeconds = (last - t0).TotalSeconds;
+        if (settings.Breakdown)
+        {
+            Console.WriteLine($"  workflow ({label}) " + ProcessStats.Timeline(connected.Select(e => e.GetDateTimeOffset("UpdatedAt")!.Value), t0, TimeSpan.FromSeconds(2)));
+        }
+
         double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
         TimeSpan hostCpu = ProcessStats.Cpu(host.Id) - hostCpu0;
         double otherCpu = (ProcessStats.Cpu(sim.Id) - simCpu0 + (ProcessStats.Cpu(standIn.Id) - standInCpu0)).TotalSeconds;

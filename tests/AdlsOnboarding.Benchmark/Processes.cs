@@ -21,7 +21,10 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        // BENCH_CHILD_LOG=path: every child's standard output, prefixed with its name, appended to a file (for investigating).
+        StreamWriter? log = Environment.GetEnvironmentVariable("BENCH_CHILD_LOG") is { Length: > 0 } path ? new StreamWriter(path, append: true) { AutoFlush = true } : null;
+        string name = Path.GetFileNameWithoutExtension(dll);
+        process.OutputDataReceived += (_, e) => { if (log is not null && e.Data is not null) { lock (log) { log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} [{name}] {e.Data}"); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"  [{Path.GetFileNameWithoutExtension(dll)}] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -43,6 +46,21 @@ internal sealed class ChildProcess : IAsyncDisposable
 /// <summary>CPU time and peak resident memory of a process, read from /proc.</summary>
 internal static class ProcessStats
 {
+    /// <summary>
+    /// Completions per <paramref name="bucket"/> since <paramref name="t0"/>, one line (for <c>--breakdown</c>): where a run's
+    /// wall time goes, e.g. a slow start or a long tail.
+    /// </summary>
+    public static string Timeline(IEnumerable<DateTimeOffset> completions, DateTimeOffset t0, TimeSpan bucket)
+    {
+        int[] counts = new int[1 + (int)(completions.DefaultIfEmpty(t0).Max() - t0 < TimeSpan.Zero ? 0 : (completions.DefaultIfEmpty(t0).Max() - t0) / bucket)];
+        foreach (DateTimeOffset at in completions)
+        {
+            counts[Math.Max(0, (int)((at - t0) / bucket))]++;
+        }
+
+        return $"completions per {bucket.TotalSeconds:F0} s from the first request: {string.Join(' ', counts)}";
+    }
+
     public static TimeSpan Cpu(int pid)
     {
         using Process process = Process.GetProcessById(pid);
