@@ -60,7 +60,9 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.SidecarPort, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<IOrchestrationService>(service);
+        // The dispatchers see the provider through the gate, which holds the concurrency limits without the dispatcher's
+        // 500 ms polling at the limit (GatedOrchestrationService); the client side talks to the provider directly.
+        builder.Services.AddSingleton<IOrchestrationService>(new GatedOrchestrationService(service, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         WebApplication app = builder.Build();
