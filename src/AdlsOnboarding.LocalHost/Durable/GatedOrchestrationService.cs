@@ -23,6 +23,7 @@ public sealed class GatedOrchestrationService : IOrchestrationService
     private readonly SemaphoreSlim _activities;
     private readonly ConcurrentDictionary<object, byte> _held = new(ReferenceEqualityComparer.Instance);
     private readonly Channel<TaskActivityWorkItem> _fetched = Channel.CreateUnbounded<TaskActivityWorkItem>();
+    private readonly SemaphoreSlim _ahead = new(ActivityFetchers, ActivityFetchers);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _fetchersLock = new();
     private Task[]? _fetchers;
@@ -85,7 +86,9 @@ public sealed class GatedOrchestrationService : IOrchestrationService
     /// fetches one work item at a time, and the provider reads the work-item queue one message per request, so under a
     /// loaded store activities started no faster than one per queue round trip (about 5 a second on Azurite, with 20
     /// slots free). Each loop takes a slot before it reads, so no more than <see cref="ActivityLimit"/> activity work
-    /// items are ever locked, fetched or running.
+    /// items are ever locked, fetched or running, and no more than <see cref="ActivityFetchers"/> are fetched ahead of
+    /// the dispatcher (fetching or waiting to be taken): if the dispatcher stops taking work (its worker disconnected),
+    /// at most that many work items wait, locked, for it to come back.
     /// </summary>
     public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
@@ -98,7 +101,9 @@ public sealed class GatedOrchestrationService : IOrchestrationService
 
         try
         {
-            return await _fetched.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+            TaskActivityWorkItem workItem = await _fetched.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+            _ahead.Release();
+            return workItem;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -190,10 +195,25 @@ public sealed class GatedOrchestrationService : IOrchestrationService
         {
             try
             {
+                await _ahead.WaitAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            // The place ahead is given back when the dispatcher takes the work item, or here when there is none.
+            bool queued = false;
+            try
+            {
                 TaskActivityWorkItem workItem = await LockAsync(_activities, () => _inner.LockNextTaskActivityWorkItem(Timeout.InfiniteTimeSpan, stopping), stopping).ConfigureAwait(false);
-                if (workItem is not null && !_fetched.Writer.TryWrite(workItem))
+                if (workItem is not null)
                 {
-                    await AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+                    queued = _fetched.Writer.TryWrite(workItem);
+                    if (!queued)
+                    {
+                        await AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -210,6 +230,13 @@ public sealed class GatedOrchestrationService : IOrchestrationService
                 catch (OperationCanceledException)
                 {
                     return;
+                }
+            }
+            finally
+            {
+                if (!queued)
+                {
+                    _ahead.Release();
                 }
             }
         }

@@ -126,6 +126,21 @@ public sealed class GatedOrchestrationServiceTests
     }
 
     [Fact]
+    public async Task Activities_AtMostFourFetchedAheadOfTheDispatcher()
+    {
+        // The dispatcher stops taking work while its worker is disconnected: what was fetched for it waits, locked.
+        FakeProvider provider = new();
+        GatedOrchestrationService gate = new(provider, orchestrationLimit: 1, activityLimit: 20);
+
+        await gate.LockNextTaskActivityWorkItem(Timeout.InfiniteTimeSpan, CancellationToken.None).WaitAsync(Deadline);
+        await WaitUntilAsync(() => provider.ActivitiesLocked == 1 + GatedOrchestrationService.ActivityFetchers);
+        await Task.Delay(200);
+
+        Assert.Equal(1 + GatedOrchestrationService.ActivityFetchers, provider.ActivitiesLocked);
+        await gate.StopAsync();
+    }
+
+    [Fact]
     public async Task Stop_HandsBackWhatWasFetchedButNotStarted()
     {
         FakeProvider provider = new();
