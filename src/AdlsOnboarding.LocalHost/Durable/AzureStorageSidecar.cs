@@ -17,9 +17,12 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AzureStorageSidecar(WebApplication app, Uri address, AzureStorageOrchestrationService service)
+    private readonly GatedOrchestrationService _gate;
+
+    private AzureStorageSidecar(WebApplication app, Uri address, AzureStorageOrchestrationService service, GatedOrchestrationService gate)
     {
         _app = app;
+        _gate = gate;
         Address = address;
         Service = service;
     }
@@ -62,7 +65,8 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
         builder.Services.AddGrpc();
         // The dispatchers see the provider through the gate, which holds the concurrency limits without the dispatcher's
         // 500 ms polling at the limit (GatedOrchestrationService); the client side talks to the provider directly.
-        builder.Services.AddSingleton<IOrchestrationService>(new GatedOrchestrationService(service, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities));
+        GatedOrchestrationService gate = new(service, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities, loggerFactory.CreateLogger<GatedOrchestrationService>());
+        builder.Services.AddSingleton<IOrchestrationService>(gate);
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         WebApplication app = builder.Build();
@@ -70,11 +74,13 @@ public sealed class AzureStorageSidecar : IAsyncDisposable
         await app.StartAsync(cancellationToken);
 
         Uri address = new(app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        return new AzureStorageSidecar(app, address, service);
+        return new AzureStorageSidecar(app, address, service, gate);
     }
 
     public async ValueTask DisposeAsync()
     {
+        // First hand back the activities fetched ahead: the sidecar's own stop does not wait for this (GatedOrchestrationService).
+        await _gate.StopPrefetchAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

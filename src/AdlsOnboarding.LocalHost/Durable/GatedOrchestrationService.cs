@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using DurableTask.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AdlsOnboarding.LocalHost.Durable;
 
@@ -16,9 +18,10 @@ namespace AdlsOnboarding.LocalHost.Durable;
 /// once, and a fetch waits for a slot before it asks the provider for a work item. The dispatchers are told a limit they
 /// never reach (<see cref="int.MaxValue"/>), so they never sleep.
 /// </summary>
-public sealed class GatedOrchestrationService : IOrchestrationService
+public sealed partial class GatedOrchestrationService : IOrchestrationService
 {
     private readonly IOrchestrationService _inner;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _orchestrations;
     private readonly SemaphoreSlim _activities;
     private readonly ConcurrentDictionary<object, byte> _held = new(ReferenceEqualityComparer.Instance);
@@ -28,9 +31,10 @@ public sealed class GatedOrchestrationService : IOrchestrationService
     private readonly Lock _fetchersLock = new();
     private Task[]? _fetchers;
 
-    public GatedOrchestrationService(IOrchestrationService inner, int orchestrationLimit, int activityLimit)
+    public GatedOrchestrationService(IOrchestrationService inner, int orchestrationLimit, int activityLimit, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        _logger = logger ?? NullLogger.Instance;
         ArgumentOutOfRangeException.ThrowIfLessThan(orchestrationLimit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(activityLimit, 1);
         _inner = inner;
@@ -109,19 +113,21 @@ public sealed class GatedOrchestrationService : IOrchestrationService
         {
             return null!;
         }
+        catch (ChannelClosedException)
+        {
+            // Stopped: nothing more will come. Wait as on an empty queue, so the dispatcher does not spin on errors.
+            await Task.Delay(receiveTimeout, cancellationToken).ConfigureAwait(false);
+            return null!;
+        }
     }
 
     public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
-        try
-        {
-            await _inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage).ConfigureAwait(false);
-        }
-        finally
-        {
-            // An activity ends with a completion or, when that fails, an abandon: whichever comes first frees the slot.
-            Free(_activities, workItem);
-        }
+        await _inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage).ConfigureAwait(false);
+
+        // Only once completed: when the completion fails the dispatcher abandons the work item, which frees the slot, and
+        // until then the message is still locked (freeing it earlier would let one more be locked than the limit).
+        Free(_activities, workItem);
     }
 
     public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
@@ -164,8 +170,14 @@ public sealed class GatedOrchestrationService : IOrchestrationService
 
     public async Task StopAsync(bool isForced)
     {
-        await StopFetchersAsync().ConfigureAwait(false);
-        await _inner.StopAsync(isForced).ConfigureAwait(false);
+        try
+        {
+            await StopPrefetchAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _inner.StopAsync(isForced).ConfigureAwait(false);
+        }
     }
 
     public Task CreateAsync() => _inner.CreateAsync();
@@ -222,10 +234,12 @@ public sealed class GatedOrchestrationService : IOrchestrationService
             }
             catch (Exception ex)
             {
-                // As the dispatcher does after a failed fetch: wait as long as the provider asks, then fetch again.
+                // Wait as long as the provider asks (at least a second), then fetch again.
+                int delaySeconds = Math.Max(1, _inner.GetDelayInSecondsAfterOnFetchException(ex));
+                FetchFailed(_logger, ex, delaySeconds);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, _inner.GetDelayInSecondsAfterOnFetchException(ex))), stopping).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(delaySeconds), stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -242,8 +256,13 @@ public sealed class GatedOrchestrationService : IOrchestrationService
         }
     }
 
-    /// <summary>Stops fetching and hands back what was fetched but not started, so it runs at once elsewhere or after a restart.</summary>
-    private async Task StopFetchersAsync()
+    /// <summary>
+    /// Stops fetching activities and abandons what was fetched but not taken, so it is visible again within seconds (the
+    /// provider's back-off), not after the visibility timeout. Idempotent. The sidecar calls it before it stops: its own
+    /// stop reaches <see cref="StopAsync(bool)"/> only after every running work item has ended, and the worker has gone
+    /// by then, so without this the loops would go on locking work for nobody.
+    /// </summary>
+    public async Task StopPrefetchAsync()
     {
         Task[]? fetchers;
         lock (_fetchersLock)
@@ -260,9 +279,23 @@ public sealed class GatedOrchestrationService : IOrchestrationService
         _fetched.Writer.TryComplete();
         while (_fetched.Reader.TryRead(out TaskActivityWorkItem? workItem))
         {
-            await AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+            try
+            {
+                await AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // It stays locked until the visibility timeout, then runs as any other redelivered activity.
+                AbandonFailed(_logger, ex, workItem.Id);
+            }
         }
     }
+
+    [LoggerMessage(EventId = 5200, Level = LogLevel.Warning, Message = "Activity work item {WorkItemId}, fetched but not started at stop, could not be handed back; it runs after the work-item visibility timeout")]
+    private static partial void AbandonFailed(ILogger logger, Exception exception, string workItemId);
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Fetching an activity work item failed; fetching again in {DelaySeconds} s")]
+    private static partial void FetchFailed(ILogger logger, Exception exception, int delaySeconds);
 
     private async Task<T> LockAsync<T>(SemaphoreSlim slots, Func<Task<T>> fetch, CancellationToken cancellationToken)
         where T : class

@@ -158,6 +158,46 @@ public sealed class GatedOrchestrationServiceTests
         Assert.True(provider.Stopped);
     }
 
+    [Fact]
+    public async Task Activities_AFailedCompletion_KeepsTheSlotUntilTheAbandon()
+    {
+        // The message is still locked until the dispatcher abandons it: freeing the slot earlier would lock one too many.
+        FakeProvider provider = new() { FailCompletions = true };
+        GatedOrchestrationService gate = new(provider, orchestrationLimit: 1, activityLimit: 1);
+
+        TaskActivityWorkItem first = await gate.LockNextTaskActivityWorkItem(Timeout.InfiniteTimeSpan, CancellationToken.None).WaitAsync(Deadline);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => gate.CompleteTaskActivityWorkItemAsync(first, new TaskMessage()));
+        await Task.Delay(200);
+        Assert.Equal(1, provider.ActivitiesLocked);
+
+        await gate.AbandonTaskActivityWorkItemAsync(first);
+        TaskActivityWorkItem second = await gate.LockNextTaskActivityWorkItem(Timeout.InfiniteTimeSpan, CancellationToken.None).WaitAsync(Deadline);
+
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(1, provider.PeakActivitiesLocked);
+        await gate.StopAsync();
+    }
+
+    [Fact]
+    public async Task AfterStop_AFetchWaitsLikeAnEmptyQueue_AndAFailedHandBackDoesNotStopTheRest()
+    {
+        FakeProvider provider = new() { FailAbandons = true };
+        GatedOrchestrationService gate = new(provider, orchestrationLimit: 1, activityLimit: 4);
+        await gate.LockNextTaskActivityWorkItem(Timeout.InfiniteTimeSpan, CancellationToken.None).WaitAsync(Deadline);
+        await WaitUntilAsync(() => provider.ActivitiesLocked == 4);
+
+        await gate.StopPrefetchAsync();
+        await gate.StopAsync();
+
+        // Every hand-back was tried though each failed, and the provider was stopped all the same.
+        Assert.Equal(3, provider.Abandoned.Count);
+        Assert.True(provider.Stopped);
+
+        // The dispatcher may still ask: it gets nothing (no error to spin on) once its timeout passes.
+        TaskActivityWorkItem? none = await gate.LockNextTaskActivityWorkItem(TimeSpan.FromMilliseconds(50), CancellationToken.None).WaitAsync(Deadline);
+        Assert.Null(none);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using CancellationTokenSource deadline = new(Deadline);
@@ -178,6 +218,10 @@ public sealed class GatedOrchestrationServiceTests
         private int _fetchesWaiting;
 
         public bool FailNextOrchestrationLock { get; set; }
+
+        public bool FailCompletions { get; init; }
+
+        public bool FailAbandons { get; init; }
 
         public bool HoldActivityFetches { get; init; }
 
@@ -250,6 +294,11 @@ public sealed class GatedOrchestrationServiceTests
 
         public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
         {
+            if (FailCompletions)
+            {
+                throw new InvalidOperationException("completion failed");
+            }
+
             Interlocked.Decrement(ref _activitiesLocked);
             return Task.CompletedTask;
         }
@@ -257,6 +306,11 @@ public sealed class GatedOrchestrationServiceTests
         public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
         {
             Abandoned.Add(workItem.Id);
+            if (FailAbandons)
+            {
+                throw new InvalidOperationException("abandon failed");
+            }
+
             Interlocked.Decrement(ref _activitiesLocked);
             return Task.CompletedTask;
         }
