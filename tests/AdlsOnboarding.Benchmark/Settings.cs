@@ -1,7 +1,7 @@
 namespace AdlsOnboarding.Benchmark;
 
 /// <summary>The benchmark's parameters (command line) and where the built programs are.</summary>
-internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations, string? LocalHostOverride = null, int StatusPolls = 200, bool Direct = false, string? Only = null, bool Breakdown = false)
+internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations, string? LocalHostOverride = null, int StatusPolls = 200, bool Direct = false, string? Only = null, bool Breakdown = false, int Repeat = 1)
 {
     /// <summary>How long a freshly started engine is left to take its partition leases before a measured run.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
@@ -41,6 +41,7 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
             Int("--n", 1000), Int("--latency", 100), Int("--cap", 20), Int("--sample", 50), Int("--partitions", 4), activities, Int("--orchestrations", activities), localHost, Int("--status-polls", 200),
             Direct: args.Contains("--direct"),
             Only: Array.IndexOf(args, "--only") is var only && only >= 0 && only + 1 < args.Length ? args[only + 1] : null,
-            Breakdown: args.Contains("--breakdown"));
+            Breakdown: args.Contains("--breakdown"),
+            Repeat: Math.Max(1, Int("--repeat", 1)));
     }
 }
