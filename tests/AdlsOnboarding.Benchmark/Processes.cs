@@ -8,6 +8,13 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
+    /// <summary>
+    /// BENCH_CHILD_LOG=path: every child's standard output, prefixed with its time and name, appended to one file (for
+    /// investigating). One writer for all children: writers of their own would each keep their own file position.
+    /// </summary>
+    private static readonly Lazy<StreamWriter?> ChildLog = new(() =>
+        Environment.GetEnvironmentVariable("BENCH_CHILD_LOG") is { Length: > 0 } path ? new StreamWriter(path, append: true) { AutoFlush = true } : null);
+
     private ChildProcess(Process process) => _process = process;
 
     public int Id => _process.Id;
@@ -21,10 +28,17 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         Process process = Process.Start(start)!;
-        // BENCH_CHILD_LOG=path: every child's standard output, prefixed with its name, appended to a file (for investigating).
-        StreamWriter? log = Environment.GetEnvironmentVariable("BENCH_CHILD_LOG") is { Length: > 0 } path ? new StreamWriter(path, append: true) { AutoFlush = true } : null;
         string name = Path.GetFileNameWithoutExtension(dll);
-        process.OutputDataReceived += (_, e) => { if (log is not null && e.Data is not null) { lock (log) { log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} [{name}] {e.Data}"); } } };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (ChildLog.Value is { } log && e.Data is not null)
+            {
+                lock (log)
+                {
+                    log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} [{name}] {e.Data}");
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"  [{Path.GetFileNameWithoutExtension(dll)}] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -52,10 +66,11 @@ internal static class ProcessStats
     /// </summary>
     public static string Timeline(IEnumerable<DateTimeOffset> completions, DateTimeOffset t0, TimeSpan bucket)
     {
-        int[] counts = new int[1 + (int)(completions.DefaultIfEmpty(t0).Max() - t0 < TimeSpan.Zero ? 0 : (completions.DefaultIfEmpty(t0).Max() - t0) / bucket)];
-        foreach (DateTimeOffset at in completions)
+        int[] buckets = [.. completions.Select(at => Math.Max(0, (int)((at - t0) / bucket)))];
+        int[] counts = new int[buckets.DefaultIfEmpty(0).Max() + 1];
+        foreach (int b in buckets)
         {
-            counts[Math.Max(0, (int)((at - t0) / bucket))]++;
+            counts[b]++;
         }
 
         return $"completions per {bucket.TotalSeconds:F0} s from the first request: {string.Join(' ', counts)}";

@@ -34,10 +34,10 @@ public sealed partial class GatedOrchestrationService : IOrchestrationService
     public GatedOrchestrationService(IOrchestrationService inner, int orchestrationLimit, int activityLimit, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        _logger = logger ?? NullLogger.Instance;
         ArgumentOutOfRangeException.ThrowIfLessThan(orchestrationLimit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(activityLimit, 1);
         _inner = inner;
+        _logger = logger ?? NullLogger.Instance;
         OrchestrationLimit = orchestrationLimit;
         ActivityLimit = activityLimit;
         _orchestrations = new SemaphoreSlim(orchestrationLimit, orchestrationLimit);
@@ -50,9 +50,6 @@ public sealed partial class GatedOrchestrationService : IOrchestrationService
 
     /// <summary>Orchestration work items locked now (for tests and diagnostics).</summary>
     public int OrchestrationsHeld => OrchestrationLimit - _orchestrations.CurrentCount;
-
-    /// <summary>Activity work items locked now (for tests and diagnostics).</summary>
-    public int ActivitiesHeld => ActivityLimit - _activities.CurrentCount;
 
     /// <summary>Never reached: the gate, not the dispatcher, holds the limit (see the class remarks).</summary>
     public int MaxConcurrentTaskOrchestrationWorkItems => int.MaxValue;
