@@ -45,35 +45,39 @@ internal static class BareEngineRun
         await worker.StartAsync();
         TaskHubClient client = new(service, loggerFactory: logs);
         await Task.Delay(Settings.Settle);
+        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
+
+        // --warmup W: W orchestrations first, as the workflow's host gets W onboardings (this process's engine code compiled).
+        if (settings.Warmup > 0)
+        {
+            Stopwatch warming = Stopwatch.StartNew();
+            await CreateAllAsync(client, "warm", settings.Warmup);
+            while ((await CompletedAsync(instances, "warm")).Count < settings.Warmup)
+            {
+                if (warming.Elapsed > TimeSpan.FromMinutes(10))
+                {
+                    throw new TimeoutException($"The warm-up's {settings.Warmup} orchestrations did not all complete in 10 minutes.");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+
+            Console.WriteLine($"  warm-up: {settings.Warmup} orchestrations completed in {warming.Elapsed.TotalSeconds:F1} s");
+            await Task.Delay(Settings.Settle);
+        }
+
         await proxy.Upstream!.WaitForSweepFreeWindowAsync();
 
         RequestCounts before = proxy.Snapshot();
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime, azuriteCpu0 = ProcessStats.Cpu(proxy.Upstream!.Id);
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
-        using SemaphoreSlim parallel = new(64);
-        await Task.WhenAll(Enumerable.Range(0, settings.N).Select(async i =>
-        {
-            await parallel.WaitAsync();
-            try
-            {
-                await client.CreateOrchestrationInstanceAsync(typeof(BareOnboarding), i);
-            }
-            finally
-            {
-                parallel.Release();
-            }
-        }));
+        await CreateAllAsync(client, "run", settings.N);
 
-        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
         DateTimeOffset last = t0;
         Stopwatch waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(30))
         {
-            List<TableEntity> done = [];
-            await foreach (TableEntity row in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey", "CompletedTime", "LastUpdatedTime"]))
-            {
-                done.Add(row);
-            }
+            List<TableEntity> done = await CompletedAsync(instances, "run");
 
             if (done.Count >= settings.N)
             {
@@ -95,6 +99,38 @@ internal static class BareEngineRun
         double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;
         await worker.StopAsync(isForced: true);
         return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests, proxy.Upstream.SweepsBetween(t0, last));
+    }
+
+    /// <summary>Starts <paramref name="count"/> orchestrations with ids prefix-0…, 64 at a time (as the workflow's client posts).</summary>
+    private static async Task CreateAllAsync(TaskHubClient client, string prefix, int count)
+    {
+        using SemaphoreSlim parallel = new(64);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await parallel.WaitAsync();
+            try
+            {
+                await client.CreateOrchestrationInstanceAsync(typeof(BareOnboarding), $"{prefix}-{i}", i);
+            }
+            finally
+            {
+                parallel.Release();
+            }
+        }));
+    }
+
+    private static async Task<List<TableEntity>> CompletedAsync(TableClient instances, string prefix)
+    {
+        List<TableEntity> done = [];
+        await foreach (TableEntity row in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey", "CompletedTime", "LastUpdatedTime"]))
+        {
+            if (row.PartitionKey.StartsWith(prefix + "-", StringComparison.Ordinal))
+            {
+                done.Add(row);
+            }
+        }
+
+        return done;
     }
 
     internal sealed class BareOnboarding : TaskOrchestration<int, int>

@@ -71,19 +71,128 @@ internal static class OnboardingRun
         Uri hostBase = new($"http://127.0.0.1:{hostPort}");
         await ProcessStats.WaitForHttpAsync(new Uri(hostBase, "/healthz"), TimeSpan.FromSeconds(60));
         await Task.Delay(Settings.Settle);
+        using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
+        TableClient records = new(proxy.Upstream!.ConnectionString, table);
+        using HttpClient simHttp = new() { BaseAddress = simBase };
+
+        // --warmup W: W onboardings of other accounts through the same host first, until each is connected, so that the
+        // measured run finds the host's code compiled (a long-running host pays its JIT once, not per onboarding).
+        string warmLabel = "w" + label;
+        if (settings.Warmup > 0)
+        {
+            Stopwatch warming = Stopwatch.StartNew();
+            await PostAllAsync(http, warmLabel, settings.Warmup, [], []);
+            while (await CountConnectedAsync(records, warmLabel) < settings.Warmup)
+            {
+                if (warming.Elapsed > TimeSpan.FromMinutes(10))
+                {
+                    throw new TimeoutException($"The warm-up's {settings.Warmup} onboardings were not all connected after 10 minutes.");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+
+            Console.WriteLine($"  warm-up: {settings.Warmup} onboardings connected in {warming.Elapsed.TotalSeconds:F1} s");
+            await Task.Delay(Settings.Settle);
+        }
+
         await proxy.Upstream!.WaitForSweepFreeWindowAsync();
+        JsonElement stats0 = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
         RequestCounts before = proxy.Snapshot();
         int? azurite = proxy.Upstream?.Id;
         TimeSpan simCpu0 = ProcessStats.Cpu(sim.Id), standInCpu0 = ProcessStats.Cpu(standIn.Id), ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
 
-        using HttpClient http = new() { BaseAddress = hostBase, Timeout = TimeSpan.FromMinutes(2) };
         Dictionary<string, DateTimeOffset> accepted = [];
         List<string> statusUrls = [];
         Stopwatch wall = Stopwatch.StartNew();
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
+        await PostAllAsync(http, label, settings.N, accepted, statusUrls);
+
+        double acceptSeconds = wall.Elapsed.TotalSeconds;
+        List<TableEntity> connected = [];
+        while (wall.Elapsed < TimeSpan.FromMinutes(30))
+        {
+            try
+            {
+                List<TableEntity> rows = [];
+                await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey", "UpdatedAt"]))
+                {
+                    if (row.RowKey.StartsWith(label, StringComparison.Ordinal))
+                    {
+                        rows.Add(row);
+                    }
+                }
+
+                connected = rows;
+            }
+            catch (Azure.RequestFailedException)
+            {
+            }
+
+            if (connected.Count >= settings.N)
+            {
+                break;
+            }
+
+            await Task.Delay(Settings.CompletionPoll);
+        }
+
+        // The engine's last episodes (completing the orchestrations) belong to the run: count until every instance completed.
+        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
+        for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(Settings.CompletionPoll))
+        {
+            int completed = 0;
+            await foreach (TableEntity _ in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey"]))
+            {
+                completed++;
+            }
+
+            if (completed >= settings.N + settings.Warmup)
+            {
+                break;
+            }
+        }
+
+        RequestCounts requests = proxy.Snapshot() - before;
+
+        // Status polls, apart: each accepted onboarding's status URL read once, after the run.
+        RequestCounts beforePolls = proxy.Snapshot();
+        int polls = Math.Min(settings.StatusPolls, statusUrls.Count);
+        foreach (string url in statusUrls.Take(polls))
+        {
+            (await http.GetAsync(url)).Dispose();
+        }
+
+        double perPoll = polls == 0 ? double.NaN : (proxy.Snapshot() - beforePolls).Total / (double)polls;
+        DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
+        double wallSeconds = (last - t0).TotalSeconds;
+        if (settings.Breakdown)
+        {
+            Console.WriteLine($"  workflow ({label}) " + ProcessStats.Timeline(connected.Select(e => e.GetDateTimeOffset("UpdatedAt")!.Value), t0, TimeSpan.FromSeconds(2)));
+        }
+
+        double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
+        TimeSpan hostCpu = ProcessStats.Cpu(host.Id) - hostCpu0;
+        double otherCpu = (ProcessStats.Cpu(sim.Id) - simCpu0 + (ProcessStats.Cpu(standIn.Id) - standInCpu0)).TotalSeconds;
+        double ownCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu0).TotalSeconds;
+        TimeSpan azuriteCpu = azurite is { } a1 ? ProcessStats.Cpu(a1) - azuriteCpu0 : TimeSpan.Zero;
+        JsonElement stats = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
+        int Delta(string name) => stats.GetProperty(name).GetInt32() - stats0.GetProperty(name).GetInt32();
+
+        return new OnboardingFigures(
+            settings.N, wallSeconds, settings.N / wallSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
+            Delta("calls") / (double)settings.N, Delta("throttled"), stats.GetProperty("peakConcurrentCalls").GetInt32(),
+            Delta("connections"), Delta("distinctAccounts"),
+            hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN,
+            requests, perPoll, acceptSeconds, otherCpu, ownCpu, proxy.Upstream!.SweepsBetween(t0, last));
+    }
+
+    /// <summary>Posts <paramref name="count"/> onboardings of accounts named label00000…, 64 at a time; each must be accepted (202).</summary>
+    private static async Task PostAllAsync(HttpClient http, string label, int count, Dictionary<string, DateTimeOffset> accepted, List<string> statusUrls)
+    {
         using SemaphoreSlim parallel = new(64);
-        await Task.WhenAll(Enumerable.Range(0, settings.N).Select(async i =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
         {
             await parallel.WaitAsync();
             try
@@ -114,82 +223,23 @@ internal static class OnboardingRun
                 parallel.Release();
             }
         }));
+    }
 
-        double acceptSeconds = wall.Elapsed.TotalSeconds;
-        TableClient records = new(proxy.Upstream!.ConnectionString, table);
-        List<TableEntity> connected = [];
-        while (wall.Elapsed < TimeSpan.FromMinutes(30))
+    private static async Task<int> CountConnectedAsync(TableClient records, string label)
+    {
+        int count = 0;
+        try
         {
-            try
+            await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey"]))
             {
-                List<TableEntity> rows = [];
-                await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey", "UpdatedAt"]))
-                {
-                    rows.Add(row);
-                }
-
-                connected = rows;
-            }
-            catch (Azure.RequestFailedException)
-            {
-            }
-
-            if (connected.Count >= settings.N)
-            {
-                break;
-            }
-
-            await Task.Delay(Settings.CompletionPoll);
-        }
-
-        // The engine's last episodes (completing the orchestrations) belong to the run: count until every instance completed.
-        TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
-        for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(Settings.CompletionPoll))
-        {
-            int completed = 0;
-            await foreach (TableEntity _ in instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RuntimeStatus eq {"Completed"}"), select: ["PartitionKey"]))
-            {
-                completed++;
-            }
-
-            if (completed >= settings.N)
-            {
-                break;
+                count += row.RowKey.StartsWith(label, StringComparison.Ordinal) ? 1 : 0;
             }
         }
-
-        RequestCounts requests = proxy.Snapshot() - before;
-
-        // Status polls, apart: each accepted onboarding's status URL read once, after the run.
-        RequestCounts beforePolls = proxy.Snapshot();
-        int polls = Math.Min(settings.StatusPolls, statusUrls.Count);
-        foreach (string url in statusUrls.Take(polls))
+        catch (Azure.RequestFailedException)
         {
-            (await http.GetAsync(url)).Dispose();
         }
 
-        double perPoll = polls == 0 ? double.NaN : (proxy.Snapshot() - beforePolls).Total / (double)polls;
-        DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
-        double wallSeconds = (last - t0).TotalSeconds;
-        if (settings.Breakdown)
-        {
-            Console.WriteLine($"  workflow ({label}) " + ProcessStats.Timeline(connected.Select(e => e.GetDateTimeOffset("UpdatedAt")!.Value), t0, TimeSpan.FromSeconds(2)));
-        }
-
-        double[] latencies = [.. connected.Select(e => (e.GetDateTimeOffset("UpdatedAt")!.Value - accepted[e.RowKey]).TotalSeconds).Order()];
-        TimeSpan hostCpu = ProcessStats.Cpu(host.Id) - hostCpu0;
-        double otherCpu = (ProcessStats.Cpu(sim.Id) - simCpu0 + (ProcessStats.Cpu(standIn.Id) - standInCpu0)).TotalSeconds;
-        double ownCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu0).TotalSeconds;
-        TimeSpan azuriteCpu = azurite is { } a1 ? ProcessStats.Cpu(a1) - azuriteCpu0 : TimeSpan.Zero;
-        using HttpClient simHttp = new() { BaseAddress = simBase };
-        JsonElement stats = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
-
-        return new OnboardingFigures(
-            settings.N, wallSeconds, settings.N / wallSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
-            stats.GetProperty("calls").GetInt32() / (double)settings.N, stats.GetProperty("throttled").GetInt32(), stats.GetProperty("peakConcurrentCalls").GetInt32(),
-            stats.GetProperty("connections").GetInt32(), stats.GetProperty("distinctAccounts").GetInt32(),
-            hostCpu.TotalSeconds, ProcessStats.PeakMemoryMiB(host.Id), azuriteCpu.TotalSeconds, azurite is { } a2 ? ProcessStats.PeakMemoryMiB(a2) : double.NaN,
-            requests, perPoll, acceptSeconds, otherCpu, ownCpu, proxy.Upstream!.SweepsBetween(t0, last));
+        return count;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

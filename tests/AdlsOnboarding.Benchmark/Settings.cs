@@ -1,7 +1,7 @@
 namespace AdlsOnboarding.Benchmark;
 
 /// <summary>The benchmark's parameters (command line) and where the built programs are.</summary>
-internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations, string? LocalHostOverride = null, int StatusPolls = 200, bool Direct = false, string? Only = null, bool Breakdown = false, int Repeat = 1)
+internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int SequentialSample, int Partitions, int Activities, int Orchestrations, string? LocalHostOverride = null, int StatusPolls = 200, bool Direct = false, string? Only = null, bool Breakdown = false, int Repeat = 1, int Warmup = 0)
 {
     /// <summary>How long a freshly started engine is left to take its partition leases before a measured run.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
@@ -42,6 +42,7 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
             Direct: args.Contains("--direct"),
             Only: Array.IndexOf(args, "--only") is var only && only >= 0 && only + 1 < args.Length ? args[only + 1] : null,
             Breakdown: args.Contains("--breakdown"),
-            Repeat: Math.Max(1, Int("--repeat", 1)));
+            Repeat: Math.Max(1, Int("--repeat", 1)),
+            Warmup: Math.Max(0, Int("--warmup", 200)));
     }
 }
