@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using AdlsOnboarding.Benchmark;
 
-// scripts/benchmark.sh [--n 1000] [--latency 100] [--cap 20] [--sample 50] [--partitions 4] [--activities 20] [--direct]
+// scripts/benchmark.sh [--n 1000] [--latency 100] [--cap 20] [--sample 50] [--partitions 4] [--activities 20] [--orchestrations = activities] [--warmup 200] [--direct]
 //                      [--only bare|workflow] [--breakdown] [--repeat K]   (BENCH_HOST_ENV="K=V;K=V" adds settings to the measured local host)
 //                      [--status-polls 200] [--localhost path/to/AdlsOnboarding.LocalHost.dll]
 Settings settings = Settings.Parse(args);
