@@ -82,7 +82,7 @@ internal static class OnboardingRun
         {
             Stopwatch warming = Stopwatch.StartNew();
             await PostAllAsync(http, warmLabel, settings.Warmup, [], []);
-            while (await CountConnectedAsync(records, warmLabel) < settings.Warmup)
+            while ((await ConnectedAsync(records, warmLabel))?.Count is not { } warm || warm < settings.Warmup)
             {
                 if (warming.Elapsed > TimeSpan.FromMinutes(10))
                 {
@@ -113,23 +113,7 @@ internal static class OnboardingRun
         List<TableEntity> connected = [];
         while (wall.Elapsed < TimeSpan.FromMinutes(30))
         {
-            try
-            {
-                List<TableEntity> rows = [];
-                await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey", "UpdatedAt"]))
-                {
-                    if (row.RowKey.StartsWith(label, StringComparison.Ordinal))
-                    {
-                        rows.Add(row);
-                    }
-                }
-
-                connected = rows;
-            }
-            catch (Azure.RequestFailedException)
-            {
-            }
-
+            connected = await ConnectedAsync(records, label) ?? connected;
             if (connected.Count >= settings.N)
             {
                 break;
@@ -225,21 +209,26 @@ internal static class OnboardingRun
         }));
     }
 
-    private static async Task<int> CountConnectedAsync(TableClient records, string label)
+    /// <summary>The connected rows of accounts named label…, or null when the table cannot be read yet.</summary>
+    private static async Task<List<TableEntity>?> ConnectedAsync(TableClient records, string label)
     {
-        int count = 0;
+        List<TableEntity> rows = [];
         try
         {
-            await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey"]))
+            await foreach (TableEntity row in records.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {"Connected"}"), select: ["RowKey", "UpdatedAt"]))
             {
-                count += row.RowKey.StartsWith(label, StringComparison.Ordinal) ? 1 : 0;
+                if (row.RowKey.StartsWith(label, StringComparison.Ordinal))
+                {
+                    rows.Add(row);
+                }
             }
         }
         catch (Azure.RequestFailedException)
         {
+            return null;
         }
 
-        return count;
+        return rows;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
