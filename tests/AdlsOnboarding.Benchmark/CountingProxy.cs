@@ -33,6 +33,10 @@ internal sealed class CountingProxy : IAsyncDisposable
     private long _table;
     private long _account;
 
+    // Bytes relayed per service (blob, queue, table): sent to Azurite (request lines, headers, bodies) and received back.
+    private readonly long[] _bytesSent = new long[3];
+    private readonly long[] _bytesReceived = new long[3];
+
     private CountingProxy(TcpListener[] listeners) => _listeners = listeners;
 
     /// <summary>The account-records table whose requests count apart (null: all count as engine).</summary>
@@ -86,6 +90,10 @@ internal sealed class CountingProxy : IAsyncDisposable
         return $"blob {method} {(parts.Length > 2 ? "blob" : "container")}{(query.Contains("comp=lease", StringComparison.Ordinal) ? " lease" : "")}";
     }
 
+    /// <summary>Bytes relayed so far, per service: (service, sent to Azurite, received from it), for <c>--breakdown</c>.</summary>
+    public IReadOnlyList<(string Service, long Sent, long Received)> Bytes() =>
+        [.. new[] { "blob", "queue", "table" }.Select((service, i) => (service, Interlocked.Read(ref _bytesSent[i]), Interlocked.Read(ref _bytesReceived[i])))];
+
     public RequestCounts Snapshot() => new(Interlocked.Read(ref _blob), Interlocked.Read(ref _queue), Interlocked.Read(ref _table), Interlocked.Read(ref _account));
 
     public static Task<CountingProxy> StartAsync()
@@ -133,8 +141,13 @@ internal sealed class CountingProxy : IAsyncDisposable
                 AzuriteProcess azurite = Azurite;
                 await upstream.ConnectAsync(IPAddress.Loopback, service == "blob" ? azurite.BlobPort : service == "queue" ? azurite.QueuePort : azurite.TablePort, _stop.Token);
                 Http1RequestFramer framer = new();
-                Task requests = PumpAsync(client, upstream, data => framer.Feed(data, (method, target) => Count(service, method, target)));
-                Task responses = PumpAsync(upstream, client, null);
+                int kind = service == "blob" ? 0 : service == "queue" ? 1 : 2;
+                Task requests = PumpAsync(client, upstream, data =>
+                {
+                    Interlocked.Add(ref _bytesSent[kind], data.Length);
+                    framer.Feed(data, (method, target) => Count(service, method, target));
+                });
+                Task responses = PumpAsync(upstream, client, data => Interlocked.Add(ref _bytesReceived[kind], data.Length));
                 if (await Task.WhenAny(requests, responses) == requests && requests.Exception?.InnerException is { } unframed)
                 {
                     // Counts from here on would be wrong: say so where the figures are printed.

@@ -22,6 +22,7 @@ if (settings.Direct)
 async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
 {
     IReadOnlyDictionary<string, long> kinds0 = proxy.Kinds();
+    IReadOnlyList<(string Service, long Sent, long Received)> bytes0 = proxy.Bytes();
     await using AzuriteProcess azurite = await AzuriteProcess.StartAsync(settings);
     proxy.Upstream = azurite;
     try
@@ -33,6 +34,11 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
         proxy.Upstream = null;
         if (settings.Breakdown)
         {
+            foreach (((string service, long sent, long received), int i) in proxy.Bytes().Select((b, i) => (b, i)))
+            {
+                Console.WriteLine($"  {service} bytes per onboarding: {(sent - bytes0[i].Sent) / (double)settings.N:F0} sent to Azurite, {(received - bytes0[i].Received) / (double)settings.N:F0} received");
+            }
+
             foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
             {
                 long delta = count - kinds0.GetValueOrDefault(kind);
