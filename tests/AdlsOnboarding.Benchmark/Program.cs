@@ -34,9 +34,12 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
         proxy.Upstream = null;
         if (settings.Breakdown)
         {
+            // The whole phase (its warm-up included, and the engine's start-up) divided by every onboarding it ran.
+            double onboardings = settings.N + settings.Warmup;
+            Console.WriteLine($"  requests and bytes of the whole phase per onboarding, warm-up included ({onboardings:F0}):");
             foreach (((string service, long sent, long received), int i) in proxy.Bytes().Select((b, i) => (b, i)))
             {
-                Console.WriteLine($"  {service} bytes per onboarding: {(sent - bytes0[i].Sent) / (double)settings.N:F0} sent to Azurite, {(received - bytes0[i].Received) / (double)settings.N:F0} received");
+                Console.WriteLine($"  {service} bytes per onboarding: {(sent - bytes0[i].Sent) / onboardings:F0} sent to Azurite, {(received - bytes0[i].Received) / onboardings:F0} received");
             }
 
             foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
@@ -44,7 +47,7 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
                 long delta = count - kinds0.GetValueOrDefault(kind);
                 if (delta > 0)
                 {
-                    Console.WriteLine($"  {kind,-50} {delta / (double)settings.N,8:F2} per onboarding");
+                    Console.WriteLine($"  {kind,-50} {delta / onboardings,8:F2} per onboarding");
                 }
             }
         }
