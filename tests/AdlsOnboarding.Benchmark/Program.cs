@@ -37,9 +37,9 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
             // The whole phase (its warm-up included, and the engine's start-up) divided by every onboarding it ran.
             double onboardings = settings.N + settings.Warmup;
             Console.WriteLine($"  requests and bytes of the whole phase per onboarding, warm-up included ({onboardings:F0}):");
-            foreach (((string service, long sent, long received), int i) in proxy.Bytes().Select((b, i) => (b, i)))
+            foreach (((string service, long sent, long received), (_, long sent0, long received0)) in proxy.Bytes().Zip(bytes0))
             {
-                Console.WriteLine($"  {service} bytes per onboarding: {(sent - bytes0[i].Sent) / onboardings:F0} sent to Azurite, {(received - bytes0[i].Received) / onboardings:F0} received");
+                Console.WriteLine($"  {service} bytes per onboarding: {(sent - sent0) / onboardings:F0} sent to Azurite, {(received - received0) / onboardings:F0} received");
             }
 
             foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
