@@ -131,6 +131,12 @@ internal static class OnboardingRun
             await Task.Delay(Settings.CompletionPoll);
         }
 
+        if (connected.Count < settings.N)
+        {
+            // Given up (a connection never made, an onboarding lost): the figures report the rows that are there.
+            connected = await ConnectedAsync(records, label) ?? connected;
+        }
+
         // The engine's last episodes (completing the orchestrations) belong to the run: count until every instance completed.
         TableClient instances = new(proxy.Upstream!.ConnectionString, hub + "Instances");
         for (Stopwatch settle = Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(Settings.CompletionPoll))
