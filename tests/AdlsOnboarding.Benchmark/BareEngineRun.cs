@@ -70,6 +70,7 @@ internal static class BareEngineRun
         await proxy.Upstream!.WaitForSweepFreeWindowAsync();
 
         RequestCounts before = proxy.Snapshot();
+        IReadOnlyDictionary<string, long> kindsBefore = proxy.Kinds();
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime, azuriteCpu0 = ProcessStats.Cpu(proxy.Upstream!.Id);
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         await CreateAllAsync(client, "run", settings.N);
@@ -102,6 +103,11 @@ internal static class BareEngineRun
         }
 
         RequestCounts requests = proxy.Snapshot() - before;
+        if (settings.Breakdown)
+        {
+            Console.WriteLine($"  requests of the measured run only, per onboarding (N = {settings.N}):");
+            proxy.PrintKindsSince(kindsBefore, settings.N);
+        }
         double seconds = (last - t0).TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;

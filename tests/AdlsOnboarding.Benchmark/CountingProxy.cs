@@ -67,6 +67,19 @@ internal sealed class CountingProxy : IAsyncDisposable
     /// <summary>Requests by kind (method, service, what the path names), for <c>--breakdown</c>.</summary>
     public IReadOnlyDictionary<string, long> Kinds() => new Dictionary<string, long>(_kinds);
 
+    /// <summary>Prints the requests by kind made since <paramref name="before"/>, each divided by <paramref name="per"/>.</summary>
+    public void PrintKindsSince(IReadOnlyDictionary<string, long> before, double per)
+    {
+        foreach ((string kind, long count) in Kinds().OrderBy(k => k.Key))
+        {
+            long delta = count - before.GetValueOrDefault(kind);
+            if (delta > 0)
+            {
+                Console.WriteLine($"  {kind,-50} {delta / per,8:F2} per onboarding");
+            }
+        }
+    }
+
     private string KindOf(string service, string method, string path, string query)
     {
         string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);

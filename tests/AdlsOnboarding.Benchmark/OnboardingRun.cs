@@ -99,6 +99,7 @@ internal static class OnboardingRun
         await proxy.Upstream!.WaitForSweepFreeWindowAsync();
         JsonElement stats0 = await simHttp.GetFromJsonAsync<JsonElement>("/_simulator/stats");
         RequestCounts before = proxy.Snapshot();
+        IReadOnlyDictionary<string, long> kindsBefore = proxy.Kinds();
         int? azurite = proxy.Upstream?.Id;
         TimeSpan simCpu0 = ProcessStats.Cpu(sim.Id), standInCpu0 = ProcessStats.Cpu(standIn.Id), ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         TimeSpan hostCpu0 = ProcessStats.Cpu(host.Id), azuriteCpu0 = azurite is { } a0 ? ProcessStats.Cpu(a0) : TimeSpan.Zero;
@@ -154,6 +155,11 @@ internal static class OnboardingRun
         }
 
         RequestCounts requests = proxy.Snapshot() - before;
+        if (settings.Breakdown)
+        {
+            Console.WriteLine($"  requests of the measured run only, per onboarding (N = {settings.N}):");
+            proxy.PrintKindsSince(kindsBefore, settings.N);
+        }
 
         // Status polls, apart: each accepted onboarding's status URL read once, after the run.
         RequestCounts beforePolls = proxy.Snapshot();

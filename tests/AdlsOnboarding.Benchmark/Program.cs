@@ -42,14 +42,7 @@ async Task<T> OnFreshAzurite<T>(Func<Task<T>> phase)
                 Console.WriteLine($"  {service} bytes per onboarding: {(sent - sent0) / onboardings:F0} sent to Azurite, {(received - received0) / onboardings:F0} received");
             }
 
-            foreach ((string kind, long count) in proxy.Kinds().OrderBy(k => k.Key))
-            {
-                long delta = count - kinds0.GetValueOrDefault(kind);
-                if (delta > 0)
-                {
-                    Console.WriteLine($"  {kind,-50} {delta / onboardings,8:F2} per onboarding");
-                }
-            }
+            proxy.PrintKindsSince(kinds0, onboardings);
         }
     }
 }
