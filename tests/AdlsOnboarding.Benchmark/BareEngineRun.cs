@@ -75,7 +75,7 @@ internal static class BareEngineRun
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         await CreateAllAsync(client, "run", settings.N);
 
-        DateTimeOffset last = t0;
+        DateTimeOffset? last = null;
         Stopwatch waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(30))
         {
@@ -102,17 +102,22 @@ internal static class BareEngineRun
             await Task.Delay(Settings.CompletionPoll);
         }
 
+        if (last is null)
+        {
+            throw new TimeoutException($"The bare engine's {settings.N} orchestrations did not all complete within 30 minutes ({Interlocked.Read(ref NoOp.Runs) - runs0} activities ran).");
+        }
+
         RequestCounts requests = proxy.Snapshot() - before;
         if (settings.Breakdown)
         {
             Console.WriteLine($"  requests of the measured run only, per onboarding (N = {settings.N}):");
             proxy.PrintKindsSince(kindsBefore, settings.N);
         }
-        double seconds = (last - t0).TotalSeconds;
+        double seconds = (last.Value - t0).TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;
         await worker.StopAsync(isForced: true);
-        return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests, proxy.Upstream.SweepsBetween(t0, last));
+        return new BareFigures(seconds, settings.N / seconds, cpu, azuriteCpu, requests, proxy.Upstream.SweepsBetween(t0, last.Value));
     }
 
     /// <summary>Starts <paramref name="count"/> orchestrations with ids prefix-0…, 64 at a time (as the workflow's client posts).</summary>

@@ -170,6 +170,11 @@ internal static class OnboardingRun
         }
 
         double perPoll = polls == 0 ? double.NaN : (proxy.Snapshot() - beforePolls).Total / (double)polls;
+        if (connected.Count == 0)
+        {
+            throw new TimeoutException($"Not one of the {settings.N} onboardings ({label}) was connected within 30 minutes.");
+        }
+
         DateTimeOffset last = connected.Max(e => e.GetDateTimeOffset("UpdatedAt")!.Value);
         double wallSeconds = (last - t0).TotalSeconds;
         if (settings.Breakdown)

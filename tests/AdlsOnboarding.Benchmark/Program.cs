@@ -5,7 +5,17 @@ using AdlsOnboarding.Benchmark;
 // scripts/benchmark.sh [--n 1000] [--latency 100] [--cap 20] [--sample 50] [--partitions 4] [--activities 20] [--orchestrations = activities] [--warmup 200] [--direct]
 //                      [--only bare|workflow] [--breakdown] [--repeat K]   (BENCH_HOST_ENV="K=V;K=V" adds settings to the measured local host)
 //                      [--status-polls 200] [--localhost path/to/AdlsOnboarding.LocalHost.dll]
-Settings settings = Settings.Parse(args);
+Settings settings;
+try
+{
+    settings = Settings.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"benchmark: {ex.Message} (the options are listed at the top of tests/AdlsOnboarding.Benchmark/Program.cs)");
+    return 2;
+}
+
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 Console.WriteLine($"Benchmark: N={settings.N}, latency {settings.LatencyMs} ms, cap {settings.Cap}, partitions {settings.Partitions}, activities/orchestrations at once {settings.Activities}/{settings.Orchestrations}");
 Console.WriteLine($"Local host: {settings.LocalHostDll}");

@@ -20,12 +20,65 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
 
     public string SimulatorDll => Path.Combine(Root, "src", "AdlsOnboarding.Simulator", "bin", Configuration, "net10.0", "AdlsOnboarding.Simulator.dll");
 
+    /// <summary>The options that take a value, with the smallest value each accepts.</summary>
+    private static readonly Dictionary<string, int> IntOptions = new()
+    {
+        ["--n"] = 1, ["--latency"] = 0, ["--cap"] = 1, ["--sample"] = 1, ["--partitions"] = 1, ["--activities"] = 1,
+        ["--orchestrations"] = 1, ["--status-polls"] = 0, ["--repeat"] = 1, ["--warmup"] = 0,
+    };
+
+    private static readonly string[] Switches = ["--direct", "--breakdown"];
+
+    /// <summary>
+    /// Reads the command line. Anything not exactly valid (an unknown option, a value missing, not a whole number or
+    /// below the option's minimum, <c>--only</c> other than bare or workflow) is refused with an
+    /// <see cref="ArgumentException"/>, never replaced by a default.
+    /// </summary>
     public static Settings Parse(string[] args)
     {
+        Dictionary<string, string> values = [];
+        HashSet<string> switches = [];
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (Switches.Contains(name))
+            {
+                switches.Add(name);
+            }
+            else if (IntOptions.ContainsKey(name) || name is "--only" or "--localhost")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new ArgumentException($"{name} needs a value.");
+                }
+
+                if (!values.TryAdd(name, args[++i]))
+                {
+                    throw new ArgumentException($"{name} is given twice.");
+                }
+            }
+            else
+            {
+                throw new ArgumentException($"Unknown argument '{name}'.");
+            }
+        }
+
         int Int(string name, int fallback)
         {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int value) ? value : fallback;
+            if (!values.TryGetValue(name, out string? text))
+            {
+                return fallback;
+            }
+
+            return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= IntOptions[name]
+                ? value
+                : throw new ArgumentException($"{name} must be a whole number of at least {IntOptions[name]}, not '{text}'.");
+        }
+
+        string? only = values.GetValueOrDefault("--only");
+        if (only is not (null or "bare" or "workflow"))
+        {
+            throw new ArgumentException($"--only must be bare or workflow, not '{only}'.");
         }
 
         DirectoryInfo? root = new(AppContext.BaseDirectory);
@@ -34,15 +87,19 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
             root = root.Parent;
         }
 
+        if (Int("--partitions", 4) > 16)
+        {
+            throw new ArgumentException("--partitions must be at most 16 (the Azure Storage provider's limit).");
+        }
+
         int activities = Int("--activities", 20);
-        int at = Array.IndexOf(args, "--localhost");
-        string? localHost = at >= 0 && at + 1 < args.Length ? Path.GetFullPath(args[at + 1]) : null;
+        string? localHost = values.TryGetValue("--localhost", out string? path) ? Path.GetFullPath(path) : null;
         return new Settings(root?.FullName ?? throw new InvalidOperationException("Repository root not found."),
             Int("--n", 1000), Int("--latency", 100), Int("--cap", 20), Int("--sample", 50), Int("--partitions", 4), activities, Int("--orchestrations", activities), localHost, Int("--status-polls", 200),
-            Direct: args.Contains("--direct"),
-            Only: Array.IndexOf(args, "--only") is var only && only >= 0 && only + 1 < args.Length ? args[only + 1] : null,
-            Breakdown: args.Contains("--breakdown"),
-            Repeat: Math.Max(1, Int("--repeat", 1)),
-            Warmup: Math.Max(0, Int("--warmup", 200)));
+            Direct: switches.Contains("--direct"),
+            Only: only,
+            Breakdown: switches.Contains("--breakdown"),
+            Repeat: Int("--repeat", 1),
+            Warmup: Int("--warmup", 200));
     }
 }
