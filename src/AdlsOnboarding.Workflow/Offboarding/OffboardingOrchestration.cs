@@ -111,6 +111,17 @@ public sealed class DeleteConnectionActivity(AccountRecordStore records, FlowSer
         FlowConnection? connection = await flowService.GetConnectionAsync(input.Sandbox, record.ConnectionId, cancellationToken).ConfigureAwait(false);
         if (connection is null)
         {
+            if (record.CreatePending == true)
+            {
+                // The recorded connection is gone and a create of the app's is pending: a re-onboarding created a new
+                // connection and stopped before the Connected mark that records it. Delete that one, as above.
+                DeletionResult pending = await DeletePendingCreateAsync(input, record, cancellationToken).ConfigureAwait(false);
+                if (pending.Action != DeletionAction.NoConnection)
+                {
+                    return pending;
+                }
+            }
+
             return new DeletionResult(record.ConnectionId, DeletionAction.AlreadyGone);
         }
 

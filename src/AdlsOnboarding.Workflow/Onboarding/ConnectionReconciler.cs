@@ -61,7 +61,8 @@ public sealed class ConnectionReconciler(
         // costs Adobe nothing. Only where the record proves the version already reached Adobe (a reuse, or the result
         // of an earlier attempt's create) is it left to the create or update that turns out to need it.
         CheckedKey? key = MaySendKey(input, record) ? await ReadCheckedKeyAsync(input, cancellationToken).ConfigureAwait(false) : null;
-        Owned? owned = await FindOwnedAsync(request, record, cancellationToken).ConfigureAwait(false);
+        Owned? owned;
+        (owned, record) = await FindOwnedAsync(request, record, cancellationToken).ConfigureAwait(false);
 
         ConnectionIds ids;
         ConnectionAction action;
@@ -124,10 +125,10 @@ public sealed class ConnectionReconciler(
 
     /// <summary>
     /// The connection the app may change for this account, or null when there is none and nothing stands in the way
-    /// of a create. In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose
+    /// of a create, with the record it decided on (read again when it was older than a create of the app's it found). In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose
     /// answer was lost. Anything else with the account's name or URL is a conflict.
     /// </summary>
-    private async Task<Owned?> FindOwnedAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken)
+    private async Task<(Owned? Owned, AccountRecord? Record)> FindOwnedAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken, bool reread = false)
     {
         string? adopt = request.AdoptConnectionId;
         if (!string.IsNullOrEmpty(record?.ConnectionId))
@@ -145,7 +146,7 @@ public sealed class ConnectionReconciler(
                 string? whyNot = ownership.WhyNotRecorded(known, request.StorageAccountUrl, record);
                 if (whyNot is null)
                 {
-                    return new Owned(known, known.CreatedClient ?? record.ConnectionCreatedClient ?? ownership.OurClient, FromPendingCreate: false);
+                    return (new Owned(known, known.CreatedClient ?? record.ConnectionCreatedClient ?? ownership.OurClient, FromPendingCreate: false), record);
                 }
 
                 if (adopt is null || ownership.WhyNotAdoptable(known, request) is not null)
@@ -155,7 +156,7 @@ public sealed class ConnectionReconciler(
                         + (adopt is null ? $" To keep it, onboard again with adoptConnectionId {known.Id} (its servicePrincipalId, tenant and URL must already be the request's), or offboard the account." : ""));
                 }
 
-                return new Owned(known, known.CreatedClient!, FromPendingCreate: false);
+                return (new Owned(known, known.CreatedClient!, FromPendingCreate: false), record);
             }
 
             // The recorded connection is gone (deleted outside the app): look again as for a first onboarding.
@@ -172,7 +173,7 @@ public sealed class ConnectionReconciler(
             }
 
             Logs.ConnectionAdopted(logger, request.Sandbox, request.AccountName, adopt, named.CreatedClient);
-            return new Owned(named, named.CreatedClient!, FromPendingCreate: false);
+            return (new Owned(named, named.CreatedClient!, FromPendingCreate: false), record);
         }
 
         // No connection of ours is known: look up the sandbox's ADLS Gen2 connections with this name and with this URL
@@ -195,7 +196,19 @@ public sealed class ConnectionReconciler(
                     Logs.DuplicateConnectionsFound(logger, request.Sandbox, request.AccountName, ours.Count, chosen.Id);
                 }
 
-                return new Owned(chosen, ownership.OurClient, FromPendingCreate: true, warning);
+                return (new Owned(chosen, ownership.OurClient, FromPendingCreate: true, warning), record);
+            }
+        }
+
+        if (clashing.Count > 0 && !reread && clashing.Any(c => ownership.IsOurCreate(c, request)))
+        {
+            // The record this run read (before its pre-flight, or its own last write) may be older than another
+            // execution's create of this account (an activity delivered again while it ran, or a retry beside it): read
+            // it again before calling the app's own connection someone else's.
+            AccountRecord? fresh = await records.GetAsync(request.Sandbox, request.AccountName, cancellationToken).ConfigureAwait(false);
+            if (fresh is not null && fresh.ETag != record?.ETag)
+            {
+                return await FindOwnedAsync(request, fresh, cancellationToken, reread: true).ConfigureAwait(false);
             }
         }
 
@@ -206,7 +219,7 @@ public sealed class ConnectionReconciler(
                 $"Connection {ids} in sandbox '{request.Sandbox}' already has the name '{request.ConnectionName}' or points at {request.StorageAccountUrl}, and this app did not create it. It was not changed. Choose another connectionName, or, if it is this account's connection with this service principal and tenant, name it in adoptConnectionId.");
         }
 
-        return null;
+        return (null, record);
     }
 
     /// <summary>A rename may not take a name another connection of the sandbox has.</summary>
@@ -250,6 +263,14 @@ public sealed class ConnectionReconciler(
         {
             // Best effort: if this write is lost, the lease simply runs out.
             await TryAsync(() => records.EndCreateAsync(request.Sandbox, request.AccountName, ex.RequestMayHaveSucceeded, cancellationToken)).ConfigureAwait(false);
+            throw;
+        }
+        catch (ActivityHandOverException)
+        {
+            // Handed over unsent (the budget could not hold the gate's wait): take the mark back, so that the next
+            // attempt does not wait out its lease as CreateInProgress (a counted attempt). A create pending from an
+            // earlier attempt stays pending with the version it carried, so its result is still looked up.
+            await TryAsync(() => records.EndUnsentCreateAsync(request.Sandbox, request.AccountName, record, cancellationToken)).ConfigureAwait(false);
             throw;
         }
     }

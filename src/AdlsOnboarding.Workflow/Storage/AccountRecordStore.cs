@@ -368,6 +368,28 @@ public sealed class AccountRecordStore(TableClient table, IOptions<SweepOptions>
             },
             cancellationToken);
 
+    /// <summary>
+    /// Takes back a write-ahead mark whose create was never sent (handed over before the POST): the lease ends, and the
+    /// mark is what it was before <see cref="TryBeginCreateAsync"/>: an earlier create that may have succeeded stays
+    /// pending with the key version it carried, so its result is still looked up and not taken for this version's.
+    /// </summary>
+    public Task EndUnsentCreateAsync(string sandbox, string accountName, AccountRecord? before, CancellationToken cancellationToken = default)
+    {
+        TableEntity entity = new(sandbox, accountName)
+        {
+            [nameof(AccountRecord.CreatePending)] = before?.CreatePending == true,
+            [nameof(AccountRecord.CreateLeaseUntil)] = DateTimeOffset.UnixEpoch,
+            [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow(),
+        };
+        if (before is { CreatePending: true })
+        {
+            entity[nameof(AccountRecord.CreateSecretVersion)] = before.CreateSecretVersion;
+            entity[nameof(AccountRecord.CreateAttemptedAt)] = before.CreateAttemptedAt;
+        }
+
+        return MergeAsync(entity, cancellationToken);
+    }
+
     /// <summary>Marks the record's key as expiring soon (cleared when a new version reaches Adobe).</summary>
     public Task FlagNearExpiryAsync(string sandbox, string accountName, CancellationToken cancellationToken = default) =>
         MergeAsync(new TableEntity(sandbox, accountName) { [nameof(AccountRecord.SecretNearExpiry)] = true, [nameof(AccountRecord.UpdatedAt)] = time.GetUtcNow() }, cancellationToken);

@@ -291,4 +291,39 @@ public sealed class AccountRecordStoreTests : IAsyncLifetime
         Assert.Equal(DateTimeOffset.UnixEpoch, record.CreateLeaseUntil);
         Assert.Equal("v1", record.CreateSecretVersion);
     }
+
+    [Fact]
+    public async Task EndUnsentCreate_AnEarlierCreatePending_ItsMarkAndVersionComeBackAndTheLeaseEnds()
+    {
+        // v1's create lost its answer (pending, lease over); the next attempt marks a create of v2 and hands it over
+        // before the POST: the record must again say v1's create may exist, not that a create of v2 might.
+        await _store.MarkOnboardingAsync(Run());
+        Assert.True(await _store.TryBeginCreateAsync("prod", "storeacct", await _store.GetAsync("prod", "storeacct"), "onboard-prod-storeacct", "v1", TimeSpan.FromSeconds(30)));
+        await _store.EndCreateAsync("prod", "storeacct", mayHaveCreated: true);
+        AccountRecord before = (await _store.GetAsync("prod", "storeacct"))!;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await _store.TryBeginCreateAsync("prod", "storeacct", before, "onboard-prod-storeacct", "v2", TimeSpan.FromSeconds(30)));
+
+        await _store.EndUnsentCreateAsync("prod", "storeacct", before);
+
+        AccountRecord record = (await _store.GetAsync("prod", "storeacct"))!;
+        Assert.True(record.CreatePending);
+        Assert.Equal("v1", record.CreateSecretVersion);
+        Assert.Equal(before.CreateAttemptedAt, record.CreateAttemptedAt);
+        Assert.Equal(DateTimeOffset.UnixEpoch, record.CreateLeaseUntil);
+    }
+
+    [Fact]
+    public async Task EndUnsentCreate_NoEarlierCreate_NothingPendingAndTheLeaseEnds()
+    {
+        await _store.MarkOnboardingAsync(Run());
+        AccountRecord before = (await _store.GetAsync("prod", "storeacct"))!;
+        Assert.True(await _store.TryBeginCreateAsync("prod", "storeacct", before, "onboard-prod-storeacct", "v1", TimeSpan.FromSeconds(30)));
+
+        await _store.EndUnsentCreateAsync("prod", "storeacct", before);
+
+        AccountRecord record = (await _store.GetAsync("prod", "storeacct"))!;
+        Assert.False(record.CreatePending);
+        Assert.Equal(DateTimeOffset.UnixEpoch, record.CreateLeaseUntil);
+    }
 }
