@@ -28,16 +28,14 @@ public sealed class OneStepRaceTests
         // The account was onboarded (connection 1) and offboarded: its record keeps connection 1's id for audit. It is
         // onboarded again: connection 1 is gone, so a connection 2 is created; the Connected mark (which is what records
         // connection 2 since the one-step change) fails and no attempt is left. The record still names connection 1 and
-        // the write-ahead mark is pending. An offboarding must delete connection 2, not report connection 1 "already gone"
-        // and mark the account Offboarded while connection 2 (carrying the service principal's key) lives on in Adobe.
+        // the write-ahead mark is pending. The offboarding deletes connection 2: it does not report connection 1 "already
+        // gone" and mark the account Offboarded while connection 2 (with the service principal's key) lives on in Adobe.
         FailConnectedMarkPolicy failConnectedMark = new("reborn");
-        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
-            s =>
-            {
-                s["Onboarding:MaxAttempts"] = "1";
-                s["Onboarding:CreateLease"] = "00:00:01";
-            },
-            services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(failConnectedMark, HttpPipelinePosition.PerCall)));
+        await using WorkflowHarness harness = await StartWithTablePolicyAsync(failConnectedMark, s =>
+        {
+            s["Onboarding:MaxAttempts"] = "1";
+            s["Onboarding:CreateLease"] = "00:00:01";
+        });
 
         (_, OnboardingOutcome first) = await harness.OnboardAsync(WorkflowHarness.Request("reborn"));
         Assert.Equal(OnboardingStatus.Connected, first.Status);
@@ -66,18 +64,16 @@ public sealed class OneStepRaceTests
     {
         // Another account's 429 pauses the gate (every sender of the instance) just after this onboarding wrote its
         // write-ahead mark: the POST does not fit the budget and is handed over, unsent. A hand-over "is not counted
-        // against Onboarding:MaxAttempts, so a busy gate cannot fail an onboarding" (docs/reliability.md). But the
-        // hand-over left the create's lease running, so the next attempt meets its own lease (CreateInProgress, a
-        // counted attempt) and, with one attempt allowed, the onboarding fails though nothing ever reached Adobe.
+        // against Onboarding:MaxAttempts, so a busy gate cannot fail an onboarding" (docs/reliability.md): the mark is
+        // taken back, so the next attempt does not meet its own lease (CreateInProgress, a counted attempt, which with
+        // one attempt allowed failed an onboarding of which nothing had reached Adobe).
         PauseGateAfterWriteAheadMark pauseAfterMark = new("busygate");
-        await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
-            s =>
-            {
-                s["Onboarding:MaxAttempts"] = "1";
-                s["Onboarding:ActivityBudget"] = "00:00:04";
-                s["Onboarding:CreateLease"] = "00:00:30";
-            },
-            services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(pauseAfterMark, HttpPipelinePosition.PerCall)));
+        await using WorkflowHarness harness = await StartWithTablePolicyAsync(pauseAfterMark, s =>
+        {
+            s["Onboarding:MaxAttempts"] = "1";
+            s["Onboarding:ActivityBudget"] = "00:00:04";
+            s["Onboarding:CreateLease"] = "00:00:30";
+        });
         pauseAfterMark.Gate = harness.Host.Services.GetRequiredService<AdobeTrafficGate>();
 
         (_, OnboardingOutcome outcome) = await harness.OnboardAsync(WorkflowHarness.Request("busygate"), TimeSpan.FromMinutes(2));
@@ -95,9 +91,9 @@ public sealed class OneStepRaceTests
         // while it still runs. The pre-flight (sign-in and list, 30 s each by default), Key Vault and Table calls are
         // outside the activity budget, so a run can stall there that long. Run 1 read the record (its own snapshot,
         // no create pending) and stalls in the pre-flight; run 2 (the redelivery, or the retry after run 1's
-        // hand-over) creates the connection and marks the account Connected. Run 1 then looks up, finds the app's
-        // own create, and, deciding on the record it read before the stall, calls it someone else's:
-        // ConnectionConflict, a permanent failure that can become the onboarding's outcome and the record's status.
+        // hand-over) creates the connection and marks the account Connected. Run 1 then looks up and finds the app's
+        // own create; deciding on the record it read before the stall, it called it someone else's (ConnectionConflict,
+        // a permanent failure). It reads the record again first, and reuses the connection.
         StallingPreflight stall = new();
         await using WorkflowHarness harness = await WorkflowHarness.StartAsync(
             configureServices: services => services.AddSingleton<IPreflightChecker>(sp => stall.Wrap(ActivatorUtilities.CreateInstance<PreflightChecker>(sp))));
@@ -106,7 +102,7 @@ public sealed class OneStepRaceTests
         OnboardAccountInput input = new(onboarding, OnboardingInstanceId.For("prod", "twice"), Attempt: 1);
 
         Task<OnboardAccountResult> first = Task.Run(() => activity.RunAsync(input));
-        await stall.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        await stall.Entered.WaitAsync(TimeSpan.FromMinutes(2));
         OnboardAccountResult second = await Task.Run(() => activity.RunAsync(input));
         Assert.Equal(ConnectionAction.Created, second.Connection.Action);
         stall.Release();
@@ -117,6 +113,9 @@ public sealed class OneStepRaceTests
         Assert.Equal(second.Connection.ConnectionId, (await first).Connection.ConnectionId);
         Assert.Single(harness.Adobe.State.Connections);
     }
+
+    private static Task<WorkflowHarness> StartWithTablePolicyAsync(HttpPipelinePolicy policy, Action<Dictionary<string, string?>> configure) =>
+        WorkflowHarness.StartAsync(configure, services => services.AddSingleton<Action<TableClientOptions>>(o => o.AddPolicy(policy, HttpPipelinePosition.PerCall)));
 
     private static async Task<OffboardingOutcome> OffboardAsync(WorkflowHarness harness, string account, OnboardingStatus previous)
     {
