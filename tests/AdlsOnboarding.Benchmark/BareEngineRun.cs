@@ -113,6 +113,7 @@ internal static class BareEngineRun
             Console.WriteLine($"  requests of the measured run only, per onboarding (N = {settings.N}):");
             proxy.PrintKindsSince(kindsBefore, settings.N);
         }
+
         double seconds = (last.Value - t0).TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         double azuriteCpu = (ProcessStats.Cpu(proxy.Upstream.Id) - azuriteCpu0).TotalSeconds;

@@ -20,18 +20,19 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
 
     public string SimulatorDll => Path.Combine(Root, "src", "AdlsOnboarding.Simulator", "bin", Configuration, "net10.0", "AdlsOnboarding.Simulator.dll");
 
-    /// <summary>The options that take a value, with the smallest value each accepts.</summary>
-    private static readonly Dictionary<string, int> IntOptions = new()
+    /// <summary>The options that take a whole number, with the values each accepts (partitions: the Azure Storage provider's 1-16).</summary>
+    private static readonly Dictionary<string, (int Min, int Max)> IntOptions = new()
     {
-        ["--n"] = 1, ["--latency"] = 0, ["--cap"] = 1, ["--sample"] = 1, ["--partitions"] = 1, ["--activities"] = 1,
-        ["--orchestrations"] = 1, ["--status-polls"] = 0, ["--repeat"] = 1, ["--warmup"] = 0,
+        ["--n"] = (1, int.MaxValue), ["--latency"] = (0, int.MaxValue), ["--cap"] = (1, int.MaxValue), ["--sample"] = (1, int.MaxValue),
+        ["--partitions"] = (1, 16), ["--activities"] = (1, int.MaxValue), ["--orchestrations"] = (1, int.MaxValue),
+        ["--status-polls"] = (0, int.MaxValue), ["--repeat"] = (1, int.MaxValue), ["--warmup"] = (0, int.MaxValue),
     };
 
     private static readonly string[] Switches = ["--direct", "--breakdown"];
 
     /// <summary>
-    /// Reads the command line. Anything not exactly valid (an unknown option, a value missing, not a whole number or
-    /// below the option's minimum, <c>--only</c> other than bare or workflow) is refused with an
+    /// Reads the command line. Anything not exactly valid (an unknown option, a value missing or given twice, not a
+    /// whole number in the option's range, <c>--only</c> other than bare or workflow) is refused with an
     /// <see cref="ArgumentException"/>, never replaced by a default.
     /// </summary>
     public static Settings Parse(string[] args)
@@ -70,9 +71,10 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
                 return fallback;
             }
 
-            return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= IntOptions[name]
+            (int min, int max) = IntOptions[name];
+            return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
                 ? value
-                : throw new ArgumentException($"{name} must be a whole number of at least {IntOptions[name]}, not '{text}'.");
+                : throw new ArgumentException($"{name} must be a whole number from {min}{(max == int.MaxValue ? " up" : $" to {max}")}, not '{text}'.");
         }
 
         string? only = values.GetValueOrDefault("--only");
@@ -85,11 +87,6 @@ internal sealed record Settings(string Root, int N, int LatencyMs, int Cap, int 
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Functions.sln")))
         {
             root = root.Parent;
-        }
-
-        if (Int("--partitions", 4) > 16)
-        {
-            throw new ArgumentException("--partitions must be at most 16 (the Azure Storage provider's limit).");
         }
 
         int activities = Int("--activities", 20);

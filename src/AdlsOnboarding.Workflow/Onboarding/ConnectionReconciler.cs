@@ -125,8 +125,9 @@ public sealed class ConnectionReconciler(
 
     /// <summary>
     /// The connection the app may change for this account, or null when there is none and nothing stands in the way
-    /// of a create, with the record it decided on (read again when it was older than a create of the app's it found). In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose
-    /// answer was lost. Anything else with the account's name or URL is a conflict.
+    /// of a create, with the record it decided on (read again when it was older than a create of the app's it found).
+    /// In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose answer was
+    /// lost. Anything else with the account's name or URL is a conflict.
     /// </summary>
     private async Task<(Owned? Owned, AccountRecord? Record)> FindOwnedAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken, bool reread = false)
     {
