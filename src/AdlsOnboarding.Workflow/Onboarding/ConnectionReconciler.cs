@@ -62,7 +62,7 @@ public sealed class ConnectionReconciler(
         // of an earlier attempt's create) is it left to the create or update that turns out to need it.
         CheckedKey? key = MaySendKey(input, record) ? await ReadCheckedKeyAsync(input, cancellationToken).ConfigureAwait(false) : null;
         Owned? owned;
-        (owned, record) = await FindOwnedAsync(request, record, cancellationToken).ConfigureAwait(false);
+        (owned, record) = await FindOwnedAsync(request, record, reread: false, cancellationToken).ConfigureAwait(false);
 
         ConnectionIds ids;
         ConnectionAction action;
@@ -129,7 +129,7 @@ public sealed class ConnectionReconciler(
     /// In order: the recorded id; the one named in adoptConnectionId; the result of a create of ours whose answer was
     /// lost. Anything else with the account's name or URL is a conflict.
     /// </summary>
-    private async Task<(Owned? Owned, AccountRecord? Record)> FindOwnedAsync(OnboardingInput request, AccountRecord? record, CancellationToken cancellationToken, bool reread = false)
+    private async Task<(Owned? Owned, AccountRecord? Record)> FindOwnedAsync(OnboardingInput request, AccountRecord? record, bool reread, CancellationToken cancellationToken)
     {
         string? adopt = request.AdoptConnectionId;
         if (!string.IsNullOrEmpty(record?.ConnectionId))
@@ -209,7 +209,7 @@ public sealed class ConnectionReconciler(
             AccountRecord? fresh = await records.GetAsync(request.Sandbox, request.AccountName, cancellationToken).ConfigureAwait(false);
             if (fresh is not null && fresh.ETag != record?.ETag)
             {
-                return await FindOwnedAsync(request, fresh, cancellationToken, reread: true).ConfigureAwait(false);
+                return await FindOwnedAsync(request, fresh, reread: true, cancellationToken).ConfigureAwait(false);
             }
         }
 
